@@ -1,0 +1,140 @@
+"""physlit settings, all read from the environment (defaults: SQLite under var/, eager Celery)."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def envbool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def envint(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return default if value in (None, "") else int(value)
+
+
+def envfloat(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return default if value in (None, "") else float(value)
+
+
+def envlist(name: str, default: str) -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+VAR_DIR = Path(env("PHYSLIT_VAR_DIR", str(BASE_DIR / "var")))
+SHARED_DIR = Path(env("PHYSLIT_SHARED_DIR", str(BASE_DIR.parent / "shared")))
+
+SECRET_KEY = env("DJANGO_SECRET_KEY", "physlit-dev-only-insecure-key")
+DEBUG = envbool("DJANGO_DEBUG", True)
+ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "physlit.corpus",
+    "physlit.harvest",
+    "physlit.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "physlit.urls"
+WSGI_APPLICATION = "physlit.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'physlit.sqlite3'}"),
+        conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets the web process read while a harvest or import writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 30,
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = Path(env("DJANGO_STATIC_ROOT", str(VAR_DIR / "staticfiles")))
+
+# Celery: in-process (eager) unless a broker is configured.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", "")
+CELERY_TASK_ALWAYS_EAGER = envbool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = TIME_ZONE
+
+# Harvesting arXiv.
+PHYSLIT_OAI_URL = env("PHYSLIT_OAI_URL", "https://oaipmh.arxiv.org/oai")
+PHYSLIT_ARXIV_API_URL = env("PHYSLIT_ARXIV_API_URL", "https://export.arxiv.org/api/query")
+PHYSLIT_OAI_METADATA_PREFIX = env("PHYSLIT_OAI_METADATA_PREFIX", "arXiv")
+# arXiv asks for at most one request every 3 seconds.
+PHYSLIT_HARVEST_DELAY = envfloat("PHYSLIT_HARVEST_DELAY", 3.0)
+PHYSLIT_HARVEST_RETRIES = envint("PHYSLIT_HARVEST_RETRIES", 5)
+PHYSLIT_HARVEST_TIMEOUT = envfloat("PHYSLIT_HARVEST_TIMEOUT", 60.0)
+PHYSLIT_HARVEST_CATEGORIES = envlist(
+    "PHYSLIT_HARVEST_CATEGORIES",
+    "astro-ph,cond-mat,gr-qc,hep-ex,hep-lat,hep-ph,hep-th,math-ph,nlin,nucl-ex,nucl-th,physics,quant-ph",
+)
+PHYSLIT_HARVEST_HOUR = envint("PHYSLIT_HARVEST_HOUR", 3)
+PHYSLIT_PAGE_SIZE = envint("PHYSLIT_PAGE_SIZE", 25)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("PHYSLIT_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,1 @@
+"""The web layer: pages and JSON API; thin views over corpus selectors and stage functions."""

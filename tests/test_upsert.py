@@ -1,0 +1,63 @@
+"""The one upsert: idempotent, fresher wins, older or partial never erases."""
+
+from datetime import date
+
+import pytest
+
+from physlit.corpus.models import Paper, PaperCategory
+from physlit.harvest.records import PaperRecord, VersionRecord
+from physlit.harvest.upsert import papers_upsert
+
+pytestmark = pytest.mark.django_db
+
+
+def record(**kw) -> PaperRecord:
+    base = dict(
+        arxiv_id="2401.00001", source="api", title="Entanglement of $\\mathcal{N}=4$ horizons",
+        abstract="We compute things.", authors=["Ana Núñez", "B. Ødegaard"],
+        categories=["hep-th", "quant-ph"], first_submitted=date(2024, 1, 1),
+        last_updated=date(2024, 1, 1), versions=[VersionRecord(1)],
+    )
+    base.update(kw)
+    return PaperRecord(**base)
+
+
+def test_same_record_twice_is_stored_once_and_unchanged():
+    assert papers_upsert([record()]).created == 1
+    again = papers_upsert([record(), record()])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, 1)
+    assert Paper.objects.count() == 1
+    assert PaperCategory.objects.count() == 2
+
+
+def test_newer_version_updates_fields_and_adds_version():
+    papers_upsert([record()])
+    papers_upsert([record(title="Revised title", last_updated=date(2024, 3, 1), versions=[VersionRecord(2)])])
+    paper = Paper.objects.get()
+    assert paper.title == "Revised title"
+    assert paper.latest_version == 2
+    assert paper.last_updated == date(2024, 3, 1)
+    assert list(paper.versions.values_list("version", flat=True)) == [1, 2]
+    assert paper.sources["title"] == "api"
+
+
+def test_older_or_partial_record_never_erases():
+    papers_upsert([record(title="New", last_updated=date(2024, 3, 1), versions=[VersionRecord(2)],
+                          journal_ref="Phys. Rev. D 1, 2")])
+    papers_upsert([record(title="Old", abstract="", authors=[], journal_ref="", doi="10.1/x", source="snapshot")])
+    paper = Paper.objects.get()
+    assert paper.title == "New"
+    assert paper.abstract == "We compute things."
+    assert paper.authors == ["Ana Núñez", "B. Ødegaard"]
+    assert paper.journal_ref == "Phys. Rev. D 1, 2"
+    assert paper.doi == "10.1/x"  # an older record may still fill an empty field
+    assert paper.sources["doi"] == "snapshot"
+    assert paper.latest_version == 2
+
+
+def test_primary_category_first_and_indexed_rows():
+    papers_upsert([record(categories=["quant-ph", "cond-mat.str-el"])])
+    paper = Paper.objects.get()
+    assert paper.primary_category == "quant-ph"
+    rows = {(r.category, r.archive, r.is_primary) for r in paper.category_rows.all()}
+    assert rows == {("quant-ph", "quant-ph", True), ("cond-mat.str-el", "cond-mat", False)}
