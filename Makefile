@@ -1,0 +1,46 @@
+# physlit: `make run` sets up and serves; `make test` sets up and runs the whole suite.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+SNAPSHOT ?=
+HARVEST_DAYS ?= 3
+
+.PHONY: install static run test lint clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	# The CPU build of torch first: an unpinned torch would pull gigabytes of CUDA packages.
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed static
+
+# KaTeX comes from the npm registry and is served from static/ (no CDN).
+static/vendor/katex/katex.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	rm -rf static/vendor/katex && mkdir -p static/vendor
+	cp -r node_modules/katex/dist static/vendor/katex
+
+static: static/vendor/katex/katex.min.js
+
+run: install
+	$(PY) manage.py migrate --noinput
+ifneq ($(SNAPSHOT),)
+	$(PY) manage.py import_snapshot $(SNAPSHOT)
+else
+	$(PY) manage.py harvest --source api --days $(HARVEST_DAYS) || \
+	  echo "physlit: could not harvest from arXiv (offline?). Start again with a snapshot: make run SNAPSHOT=path/to/arxiv-snapshot.jsonl"
+endif
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+test: install
+	$(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check physlit tests bench
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor
