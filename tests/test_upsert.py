@@ -61,3 +61,15 @@ def test_primary_category_first_and_indexed_rows():
     assert paper.primary_category == "quant-ph"
     rows = {(r.category, r.archive, r.is_primary) for r in paper.category_rows.all()}
     assert rows == {("quant-ph", "quant-ph", True), ("cond-mat.str-el", "cond-mat", False)}
+
+
+def test_later_update_date_wins_even_without_version_numbers():
+    # The OAI "arXiv" format knows only created/updated dates, so its records carry version 1 alone.
+    papers_upsert([record(title="Snapshot v3 title", last_updated=date(2023, 5, 1),
+                          versions=[VersionRecord(1), VersionRecord(2), VersionRecord(3)], source="snapshot")])
+    papers_upsert([record(title="Retitled in v4", last_updated=date(2024, 6, 1), versions=[VersionRecord(1)],
+                          source="oai:arXiv")])
+    paper = Paper.objects.get()
+    assert paper.title == "Retitled in v4"
+    assert paper.latest_version == 3
+    assert paper.last_updated == date(2024, 6, 1)

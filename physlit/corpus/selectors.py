@@ -1,0 +1,66 @@
+"""Read-only corpus queries shared by every stage: newest papers by category, papers by id, archive counts.
+
+Writes go through physlit.harvest.upsert; nothing here changes a row.
+"""
+
+import re
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from physlit.corpus.categories import PHYSICS_ARCHIVES
+from physlit.corpus.models import Paper, PaperCategory
+
+# "2401.01234v2" -> "2401.01234". Full id parsing lives in physlit.harvest.records.split_arxiv_id;
+# the corpus may not import harvest, and a lookup by the unique id rejects anything else anyway.
+_VERSION_SUFFIX = re.compile(r"v\d+$")
+ARCHIVE_COUNTS_CACHE_KEY = "physlit:corpus:archive-counts"
+ARCHIVE_COUNTS_CACHE_SECONDS = 600
+
+
+def papers_newest(*, category: str | None = None) -> QuerySet[Paper]:
+    """Dated papers newest first (by v1 date, then id); `category` is an archive ("cond-mat") or a
+    sub-category ("cond-mat.str-el") and matches cross-lists as well as primary categories."""
+    # Undated papers (a handful, from partial sources) have no place in a by-date list; leaving them out
+    # also lets PostgreSQL walk the paper_newest index (DESC NULLS FIRST) instead of sorting every paper.
+    papers = Paper.objects.filter(first_submitted__isnull=False)
+    category = (category or "").strip()
+    if category:
+        # Archives never contain a dot, so a dotted name can only be a sub-category.
+        field = "category" if "." in category else "archive"
+        rows = PaperCategory.objects.filter(paper=OuterRef("pk"), **{field: category})
+        papers = papers.filter(Exists(rows))
+    return papers.order_by("-first_submitted", "-id")
+
+
+def paper_get(arxiv_id: str) -> Paper | None:
+    """The paper with this arXiv id ("2401.01234", "hep-th/9901001", a version suffix is ignored)."""
+    canonical = _VERSION_SUFFIX.sub("", (arxiv_id or "").strip())
+    return Paper.objects.filter(arxiv_id=canonical).prefetch_related("versions").first()
+
+
+def papers_by_ids(ids: Iterable[int]) -> dict[int, Paper]:
+    """{primary key: Paper} for the given keys (search hits, similar papers); missing keys are left out."""
+    return Paper.objects.in_bulk(list(ids))
+
+
+def categories_with_counts() -> list[tuple[str, int]]:
+    """[(archive, number of papers filed under it, cross-lists included), ...] in name order.
+
+    Lists the physics archives present and any archive that is some paper's primary one: harvested
+    category lists carry stray tokens (MSC codes, words), and those are never listed first.
+    Cached for a few minutes: it reads every category row (~0.1 s at 83k papers) for a menu.
+    """
+    return cache.get_or_set(ARCHIVE_COUNTS_CACHE_KEY, _archive_counts, ARCHIVE_COUNTS_CACHE_SECONDS)
+
+
+def _archive_counts() -> list[tuple[str, int]]:
+    rows = (
+        PaperCategory.objects.values("archive")
+        .annotate(papers=Count("paper", distinct=True), primaries=Count("pk", filter=Q(is_primary=True)))
+        .filter(Q(primaries__gt=0) | Q(archive__in=PHYSICS_ARCHIVES))
+        .order_by("archive")
+        .values_list("archive", "papers")
+    )
+    return list(rows)

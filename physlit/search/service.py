@@ -1,0 +1,214 @@
+"""Search: dense (FAISS) and keyword (BM25) retrieval with filters applied inside retrieval, and fusion.
+
+Input: a query (words or a pasted abstract), mode, k and filters. Output: SearchHit(paper_id, score) ranked.
+The current index (newest ready SearchIndex row) is loaded once per process and swapped when a newer one
+appears.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from physlit.corpus.models import Paper, PaperCategory
+from physlit.search.build import index_current
+from physlit.search.encoding import encoder_current
+from physlit.search.keyword import KeywordIndex
+from physlit.search.models import SearchIndex
+
+MODES = ("hybrid", "dense", "keyword")
+# How often a process checks for a newer index (seconds).
+RELOAD_CHECK_SECONDS = 5.0
+
+
+class SearchUnavailable(RuntimeError):
+    """No index has been built yet."""
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    category: str | None = None  # an archive ("hep-th", "cond-mat") or a sub-category ("cond-mat.str-el")
+    date_from: date | None = None  # first submitted on or after
+    date_to: date | None = None  # first submitted on or before
+    author: str | None = None  # a substring of an author's name, case-insensitive
+
+    @property
+    def active(self) -> bool:
+        return any((self.category, self.date_from, self.date_to, self.author))
+
+
+@dataclass
+class SearchHit:
+    paper_id: int
+    score: float
+    dense: float | None = None
+    keyword: float | None = None
+
+
+@dataclass
+class _Loaded:
+    row: SearchIndex
+    dense: object
+    keyword: KeywordIndex
+    ids: np.ndarray  # (n,) int64 paper pks, ascending; position i is BM25 document i
+    dates: np.ndarray  # (n,) int32 proleptic ordinal of first_submitted, 0 when unknown
+    categories: dict[str, np.ndarray] = field(default_factory=dict)  # category or archive -> positions
+
+
+_lock = threading.Lock()
+_state: dict[str, object] = {"loaded": None, "checked": 0.0}
+
+
+def _load(row: SearchIndex) -> _Loaded:
+    from physlit.ml import vectors
+
+    folder = Path(row.path)
+    ids = np.load(folder / "ids.npy")
+    dense = vectors.index_load(folder / "dense.faiss")
+    keyword = KeywordIndex.load(folder / "keyword", len(ids))
+    dates = np.zeros(len(ids), dtype=np.int32)
+    for pk, first in Paper.objects.filter(pk__lte=row.max_paper_id).values_list("pk", "first_submitted").iterator(
+        chunk_size=20000
+    ):
+        pos = np.searchsorted(ids, pk)
+        if pos < len(ids) and ids[pos] == pk and first:
+            dates[pos] = first.toordinal()
+    buckets: dict[str, list[int]] = {}
+    rows = PaperCategory.objects.filter(paper_id__lte=row.max_paper_id).values_list("paper_id", "category", "archive")
+    for pk, category, archive in rows.iterator(chunk_size=50000):
+        pos = int(np.searchsorted(ids, pk))
+        if pos < len(ids) and ids[pos] == pk:
+            buckets.setdefault(category, []).append(pos)
+            if archive != category:
+                buckets.setdefault(archive, []).append(pos)
+    categories = {name: np.unique(np.asarray(p, dtype=np.int64)) for name, p in buckets.items()}
+    return _Loaded(row=row, dense=dense, keyword=keyword, ids=ids, dates=dates, categories=categories)
+
+
+def _loaded() -> _Loaded:
+    now = time.monotonic()
+    loaded = _state["loaded"]
+    if loaded is not None and now - _state["checked"] < RELOAD_CHECK_SECONDS:
+        return loaded
+    with _lock:
+        row = index_current()
+        _state["checked"] = time.monotonic()
+        if row is None:
+            raise SearchUnavailable("no search index yet: run `python manage.py build_index`")
+        loaded = _state["loaded"]
+        if loaded is None or loaded.row.pk != row.pk:
+            loaded = _load(row)
+            _state["loaded"] = loaded
+        return loaded
+
+
+def search_reset() -> None:
+    """Forget the loaded index (tests; a process that must reload now)."""
+    with _lock:
+        _state["loaded"] = None
+        _state["checked"] = 0.0
+
+
+def known_categories() -> set[str]:
+    """Categories and archives present in the current index."""
+    return set(_loaded().categories)
+
+
+def _mask(loaded: _Loaded, filters: SearchFilters) -> np.ndarray | None:
+    if not filters.active:
+        return None
+    mask = np.ones(len(loaded.ids), dtype=bool)
+    if filters.category:
+        allowed = np.zeros(len(loaded.ids), dtype=bool)
+        allowed[loaded.categories.get(filters.category, np.empty(0, np.int64))] = True
+        mask &= allowed
+    if filters.date_from:
+        mask &= loaded.dates >= filters.date_from.toordinal()
+    if filters.date_to:
+        mask &= (loaded.dates <= filters.date_to.toordinal()) & (loaded.dates > 0)
+    if filters.author:
+        pks = np.fromiter(
+            Paper.objects.filter(
+                pk__lte=loaded.row.max_paper_id, authors_text__icontains=filters.author.lower()
+            ).values_list("pk", flat=True),
+            dtype=np.int64,
+        )
+        allowed = np.zeros(len(loaded.ids), dtype=bool)
+        allowed[np.searchsorted(loaded.ids, pks)] = True
+        mask &= allowed
+    return mask
+
+
+def _dense(loaded: _Loaded, vector: np.ndarray, k: int, mask: np.ndarray | None) -> list[SearchHit]:
+    from physlit.ml import vectors
+
+    allowed = None if mask is None else loaded.ids[mask]
+    scores, ids = vectors.index_search(loaded.dense, vector[None, :], k, allowed_ids=allowed)
+    return [SearchHit(int(i), float(s), dense=float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+
+
+def _keyword(loaded: _Loaded, query: str, k: int, mask: np.ndarray | None) -> list[SearchHit]:
+    positions, scores = loaded.keyword.search(query, k, mask=mask)
+    return [SearchHit(int(loaded.ids[p]), float(s), keyword=float(s)) for p, s in zip(positions, scores)]
+
+
+def fuse(dense: list[SearchHit], keyword: list[SearchHit], k: int, *, method: str = "rrf") -> list[SearchHit]:
+    """Combine two ranked lists into one of at most k hits."""
+    merged: dict[int, SearchHit] = {}
+    for hit in dense:
+        merged[hit.paper_id] = SearchHit(hit.paper_id, 0.0, dense=hit.dense)
+    for hit in keyword:
+        merged.setdefault(hit.paper_id, SearchHit(hit.paper_id, 0.0)).keyword = hit.keyword
+    if method == "rrf":
+        for rank, hit in enumerate(dense):
+            merged[hit.paper_id].score += 1.0 / (60 + rank + 1)
+        for rank, hit in enumerate(keyword):
+            merged[hit.paper_id].score += 1.0 / (60 + rank + 1)
+    else:
+        raise ValueError(f"unknown fusion method {method!r}")
+    return sorted(merged.values(), key=lambda h: -h.score)[:k]
+
+
+def papers_search(
+    *, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+    fusion: str | None = None,
+) -> list[SearchHit]:
+    """Rank papers for a query. mode: hybrid | dense | keyword."""
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+    loaded = _loaded()
+    mask = _mask(loaded, filters or SearchFilters())
+    if mask is not None and not mask.any():
+        return []
+    candidates = max(k, settings.PHYSLIT_SEARCH_CANDIDATES)
+    dense_hits: list[SearchHit] = []
+    keyword_hits: list[SearchHit] = []
+    if mode in ("dense", "hybrid"):
+        vector = encoder_current().encode([query])[0]
+        dense_hits = _dense(loaded, vector, candidates if mode == "hybrid" else k, mask)
+    if mode in ("keyword", "hybrid"):
+        keyword_hits = _keyword(loaded, query, candidates if mode == "hybrid" else k, mask)
+    if mode == "dense":
+        return dense_hits[:k]
+    if mode == "keyword":
+        return keyword_hits[:k]
+    return fuse(dense_hits, keyword_hits, k, method=fusion or "rrf")
+
+
+def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:
+    """Papers closest to a paper's stored embedding (the paper itself excluded); [] if not indexed."""
+    from physlit.ml import vectors
+
+    loaded = _loaded()
+    pos = int(np.searchsorted(loaded.ids, paper_id))
+    if pos >= len(loaded.ids) or loaded.ids[pos] != paper_id:
+        return []
+    vector = vectors.index_vectors(loaded.dense, np.asarray([paper_id]))[0]
+    hits = _dense(loaded, vector, k + 1, None)
+    return [h for h in hits if h.paper_id != paper_id][:k]

@@ -1,0 +1,55 @@
+"""Validation of search parameters, shared by the search page and GET /api/search."""
+
+from django import forms
+
+from physlit.search.service import MODES, SearchFilters
+
+MAX_QUERY_CHARS = 4000  # a pasted abstract fits (arXiv caps abstracts at 1,920 characters)
+MAX_K = 100
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(max_length=MAX_QUERY_CHARS, strip=True, required=True)
+    k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False)
+    mode = forms.ChoiceField(choices=[(m, m) for m in MODES], required=False)
+    category = forms.CharField(max_length=40, required=False, strip=True)
+    date_from = forms.DateField(input_formats=["%Y-%m-%d"], required=False)
+    date_to = forms.DateField(input_formats=["%Y-%m-%d"], required=False)
+    author = forms.CharField(max_length=200, required=False, strip=True)
+
+    def __init__(self, *args, known_categories: set[str] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.known_categories = known_categories
+
+    def clean_q(self):
+        q = self.cleaned_data["q"]
+        if "\x00" in q:
+            raise forms.ValidationError("the query contains a NUL character")
+        return q
+
+    def clean_category(self):
+        category = self.cleaned_data["category"]
+        if category and self.known_categories is not None and category not in self.known_categories:
+            raise forms.ValidationError(f"unknown category {category!r}")
+        return category or None
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            raise forms.ValidationError("date_from is after date_to")
+        return data
+
+    def filters(self) -> SearchFilters:
+        data = self.cleaned_data
+        return SearchFilters(
+            category=data.get("category"), date_from=data.get("date_from"), date_to=data.get("date_to"),
+            author=data.get("author") or None,
+        )
+
+    def error_message(self) -> str:
+        """One line naming each bad parameter, for the API's {"error": ...}."""
+        parts = []
+        for name, errors in self.errors.items():
+            text = "; ".join(str(e) for e in errors)
+            parts.append(text if name == "__all__" else f"{name}: {text}")
+        return ". ".join(parts)

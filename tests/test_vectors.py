@@ -1,0 +1,48 @@
+"""The FAISS layer: exact and HNSW indexes keyed by paper ids, filters inside the search, atomic saves."""
+
+import numpy as np
+import pytest
+
+from physlit.ml import vectors
+
+
+def unit_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).standard_normal((n, dim)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("threshold,exact", [(10_000, True), (100, False)])
+def test_index_returns_paper_ids_and_filters_inside_search(threshold, exact):
+    x = unit_vectors(2000)
+    ids = np.arange(5000, 7000, dtype=np.int64)
+    index = vectors.index_new(32, expected_size=len(x), hnsw_threshold=threshold)
+    vectors.index_add(index, x, ids)
+    assert vectors.index_is_exact(index) is exact
+    _, found = vectors.index_search(index, x[:5], 3)
+    assert list(found[:, 0]) == list(ids[:5])
+    allowed = ids[::97]  # 21 allowed ids: a filter must still give k results when k exist
+    scores, found = vectors.index_search(index, x[:2], 10, allowed_ids=allowed)
+    assert found.shape == (2, 10) and np.isin(found, allowed).all()
+    expected = allowed[np.argsort(-(x[:2] @ x[::97].T), axis=1)[:, :10]]
+    assert (found == expected).all()
+
+
+def test_filter_with_fewer_allowed_than_k_pads_with_minus_one():
+    x = unit_vectors(50)
+    index = vectors.index_new(32, expected_size=50, hnsw_threshold=10)
+    vectors.index_add(index, x, np.arange(50))
+    _, found = vectors.index_search(index, x[:1], 5, allowed_ids=np.array([3, 7]))
+    assert sorted(found[0][:2]) == [3, 7] and list(found[0][2:]) == [-1, -1, -1]
+
+
+def test_saved_index_loads_with_same_vectors(tmp_path):
+    x = unit_vectors(100)
+    index = vectors.index_new(32, expected_size=100, hnsw_threshold=1000)
+    vectors.index_add(index, x, np.arange(100, 200))
+    path = tmp_path / "dense.faiss"
+    vectors.index_save(index, path)
+    assert not list(tmp_path.glob("*.tmp*"))
+    loaded = vectors.index_load(path)
+    assert loaded.ntotal == 100
+    np.testing.assert_allclose(vectors.index_vectors(loaded, np.array([150])), x[50:51], rtol=1e-6)
+    assert list(vectors.index_ids(loaded)) == list(range(100, 200))
