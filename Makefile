@@ -2,6 +2,8 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+# Models load from site-packages and var/; never from a hub unless a user asks (set HF_HUB_OFFLINE=0).
+export HF_HUB_OFFLINE ?= 1
 PORT ?= 8000
 SNAPSHOT ?=
 HARVEST_DAYS ?= 3

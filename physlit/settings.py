@@ -142,11 +142,14 @@ PHYSLIT_ENCODER = env("PHYSLIT_ENCODER", "")
 # "onnx-int8" (fast, default), "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
 PHYSLIT_ENCODER_BACKEND = env("PHYSLIT_ENCODER_BACKEND", "onnx-int8")
 PHYSLIT_ENCODE_BATCH = envint("PHYSLIT_ENCODE_BATCH", 64)
-# Exact inner-product search below this many papers, HNSW above.
-PHYSLIT_HNSW_THRESHOLD = envint("PHYSLIT_HNSW_THRESHOLD", 300_000)
+# Exact inner-product search below this many papers, an IVF index (approximate) above.
+PHYSLIT_IVF_THRESHOLD = envint("PHYSLIT_IVF_THRESHOLD", 300_000)
+PHYSLIT_IVF_NPROBE = envint("PHYSLIT_IVF_NPROBE", 32)
 # Candidates taken from each retriever before fusion.
 PHYSLIT_SEARCH_CANDIDATES = envint("PHYSLIT_SEARCH_CANDIDATES", 100)
 PHYSLIT_SIMILAR_K = envint("PHYSLIT_SIMILAR_K", 8)
+# How hybrid search combines dense and keyword candidates: "zscore" (default, measured best) or "rrf".
+PHYSLIT_SEARCH_FUSION = env("PHYSLIT_SEARCH_FUSION", "zscore")
 
 LOGGING = {
     "version": 1,

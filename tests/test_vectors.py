@@ -1,4 +1,4 @@
-"""The FAISS layer: exact and HNSW indexes keyed by paper ids, filters inside the search, atomic saves."""
+"""The FAISS layer: exact and IVF indexes keyed by paper ids, filters inside the search, atomic saves."""
 
 import numpy as np
 import pytest
@@ -15,10 +15,12 @@ def unit_vectors(n: int, dim: int = 32, seed: int = 0) -> np.ndarray:
 def test_index_returns_paper_ids_and_filters_inside_search(threshold, exact):
     x = unit_vectors(2000)
     ids = np.arange(5000, 7000, dtype=np.int64)
-    index = vectors.index_new(32, expected_size=len(x), hnsw_threshold=threshold)
+    index = vectors.index_new(32, expected_size=len(x), ivf_threshold=threshold)
+    if vectors.index_needs_training(index):
+        vectors.index_train(index, x)
     vectors.index_add(index, x, ids)
     assert vectors.index_is_exact(index) is exact
-    _, found = vectors.index_search(index, x[:5], 3)
+    _, found = vectors.index_search(index, x[:5], 3, nprobe=64)
     assert list(found[:, 0]) == list(ids[:5])
     allowed = ids[::97]  # 21 allowed ids: a filter must still give k results when k exist
     scores, found = vectors.index_search(index, x[:2], 10, allowed_ids=allowed)
@@ -28,16 +30,17 @@ def test_index_returns_paper_ids_and_filters_inside_search(threshold, exact):
 
 
 def test_filter_with_fewer_allowed_than_k_pads_with_minus_one():
-    x = unit_vectors(50)
-    index = vectors.index_new(32, expected_size=50, hnsw_threshold=10)
-    vectors.index_add(index, x, np.arange(50))
+    x = unit_vectors(3000)
+    index = vectors.index_new(32, expected_size=3000, ivf_threshold=10)
+    vectors.index_train(index, x)
+    vectors.index_add(index, x, np.arange(3000))
     _, found = vectors.index_search(index, x[:1], 5, allowed_ids=np.array([3, 7]))
     assert sorted(found[0][:2]) == [3, 7] and list(found[0][2:]) == [-1, -1, -1]
 
 
 def test_saved_index_loads_with_same_vectors(tmp_path):
     x = unit_vectors(100)
-    index = vectors.index_new(32, expected_size=100, hnsw_threshold=1000)
+    index = vectors.index_new(32, expected_size=100, ivf_threshold=1000)
     vectors.index_add(index, x, np.arange(100, 200))
     path = tmp_path / "dense.faiss"
     vectors.index_save(index, path)

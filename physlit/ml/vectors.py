@@ -1,11 +1,14 @@
-"""Dense vector index (FAISS): create, add, save/load atomically, and search with an optional id filter.
+"""Dense vector index (FAISS): create, train, add, save/load atomically, and search with an optional id filter.
 
 Vectors are float32 arrays of shape (n, dim), L2-normalised, so inner product is cosine similarity.
 Ids are int64 paper primary keys (IndexIDMap2), so results map straight back to database rows.
+Small corpora get exact search (IndexFlatIP); large ones an inverted file (IndexIVFFlat) searched with
+`nprobe` lists, which must be trained on a sample before vectors are added.
 """
 
 from __future__ import annotations
 
+import math
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -15,9 +18,10 @@ import numpy as np
 if TYPE_CHECKING:
     import faiss
 
-# Below this many allowed ids a filtered HNSW search is done exactly on the reconstructed vectors:
-# graph search with a very selective filter loses recall.
+# Below this many allowed ids a filtered IVF search is done exactly on the stored vectors: probing a few
+# lists with a very selective filter can find fewer than k of them.
 EXACT_FILTER_LIMIT = 50_000
+DEFAULT_NPROBE = 32
 
 
 def _faiss():
@@ -26,15 +30,28 @@ def _faiss():
     return faiss
 
 
-def index_new(dim: int, *, expected_size: int, hnsw_threshold: int, hnsw_m: int = 32) -> faiss.Index:
-    """An empty index: exact inner product below `hnsw_threshold` vectors, HNSW (approximate) above."""
+def ivf_lists(expected_size: int) -> int:
+    """Number of inverted lists: about 4·sqrt(n) as a power of two, with >= 39 training points per list."""
+    n = max(expected_size, 1)
+    return max(1, min(2 ** round(math.log2(4 * math.sqrt(n))), n // 39))
+
+
+def index_new(dim: int, *, expected_size: int, ivf_threshold: int) -> faiss.Index:
+    """An empty index: exact inner product below `ivf_threshold` vectors, IVF (approximate) above."""
     faiss = _faiss()
-    if expected_size < hnsw_threshold:
-        inner = faiss.IndexFlatIP(dim)
-    else:
-        inner = faiss.IndexHNSWFlat(dim, hnsw_m, faiss.METRIC_INNER_PRODUCT)
-        inner.hnsw.efConstruction = 80
-    return faiss.IndexIDMap2(inner)
+    inner = "Flat" if expected_size < ivf_threshold else f"IVF{ivf_lists(expected_size)},Flat"
+    return faiss.index_factory(dim, f"IDMap2,{inner}", faiss.METRIC_INNER_PRODUCT)
+
+
+def index_needs_training(index: faiss.Index) -> bool:
+    return not index.is_trained
+
+
+def index_train(index: faiss.Index, sample: np.ndarray) -> None:
+    """Train an IVF index's coarse quantizer on a sample (m, dim) float32 (m >= 39 × lists is best)."""
+    faiss = _faiss()
+    index.train(np.ascontiguousarray(sample, dtype=np.float32))
+    faiss.extract_index_ivf(index).make_direct_map()  # lets filtered search read stored vectors
 
 
 def index_add(index: faiss.Index, vectors: np.ndarray, ids: np.ndarray) -> None:
@@ -61,6 +78,10 @@ def index_is_exact(index: faiss.Index) -> bool:
     return isinstance(faiss.downcast_index(index.index), faiss.IndexFlat)
 
 
+def index_kind(index: faiss.Index) -> str:
+    return "exact" if index_is_exact(index) else "ivf"
+
+
 def index_ids(index: faiss.Index) -> np.ndarray:
     """The ids stored, (n,) int64."""
     return _faiss().vector_to_array(index.id_map).astype(np.int64)
@@ -75,13 +96,21 @@ def index_vectors(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
     return out
 
 
+def _pad(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    if ids.shape[1] < k:
+        pad = k - ids.shape[1]
+        scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
+        ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
+    return scores.astype(np.float32), ids
+
+
 def index_search(
     index: faiss.Index,
     queries: np.ndarray,
     k: int,
     *,
     allowed_ids: np.ndarray | None = None,
-    ef_search: int = 128,
+    nprobe: int = DEFAULT_NPROBE,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Top-k by inner product. queries (q, dim) float32 → scores (q, k) float32, ids (q, k) int64.
 
@@ -90,29 +119,23 @@ def index_search(
     """
     faiss = _faiss()
     queries = np.ascontiguousarray(queries, dtype=np.float32)
-    k = max(1, min(k, index.ntotal)) if index.ntotal else 1
+    k = max(1, k)
     exact = index_is_exact(index)
     if allowed_ids is None:
-        params = None if exact else faiss.SearchParametersHNSW(efSearch=max(ef_search, k))
-        scores, ids = index.search(queries, k, params=params) if params else index.search(queries, k)
-        return scores, ids
+        if exact:
+            return index.search(queries, k)
+        return index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=nprobe))
     allowed_ids = np.ascontiguousarray(np.unique(allowed_ids), dtype=np.int64)
     if len(allowed_ids) == 0:
         return np.full((len(queries), k), -np.inf, np.float32), np.full((len(queries), k), -1, np.int64)
     if not exact and len(allowed_ids) <= EXACT_FILTER_LIMIT:
-        vectors = index_vectors(index, allowed_ids)
-        sims = queries @ vectors.T
+        sims = queries @ index_vectors(index, allowed_ids).T
         top = np.argsort(-sims, axis=1)[:, :k]
-        scores = np.take_along_axis(sims, top, axis=1)
-        ids = allowed_ids[top]
-        if ids.shape[1] < k:
-            pad = k - ids.shape[1]
-            scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
-            ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
-        return scores.astype(np.float32), ids
+        return _pad(np.take_along_axis(sims, top, axis=1), allowed_ids[top], k)
     selector = faiss.IDSelectorBatch(allowed_ids)
     if exact:
         params = faiss.SearchParameters(sel=selector)
     else:
-        params = faiss.SearchParametersHNSW(sel=selector, efSearch=max(ef_search * 4, k))
+        # A broad filter: probe more lists so that enough allowed vectors are seen.
+        params = faiss.SearchParametersIVF(sel=selector, nprobe=min(nprobe * 4, faiss.extract_index_ivf(index).nlist))
     return index.search(queries, k, params=params)

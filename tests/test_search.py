@@ -1,0 +1,148 @@
+"""Search through the real path: papers stored, index built with the packaged MiniLM, queries answered."""
+
+import fcntl
+from datetime import date
+
+import pytest
+
+from physlit.corpus.models import Paper
+from physlit.harvest.records import PaperRecord, VersionRecord
+from physlit.harvest.upsert import papers_upsert
+from physlit.search import build
+from physlit.search.build import IndexBusy, index_build, index_current
+from physlit.search.models import SearchIndex
+from physlit.search.service import SearchFilters, SearchUnavailable, papers_search, papers_similar
+
+pytest_plugins = ["tests.search_fixtures"]
+pytestmark = pytest.mark.django_db
+
+
+def ids(hits) -> list[str]:
+    by_pk = dict(Paper.objects.values_list("pk", "arxiv_id"))
+    return [by_pk[h.paper_id] for h in hits]
+
+
+def test_search_before_any_index_says_how_to_build_one(search_settings):
+    with pytest.raises(SearchUnavailable, match="build_index"):
+        papers_search(query="anything")
+
+
+def test_dense_search_finds_a_paper_by_meaning_not_words(indexed):
+    assert indexed.count == 8 and indexed.dense_kind == "exact"
+    hits = papers_search(query="noise that destroys the coherence of superconducting quantum bits", mode="dense", k=3)
+    assert ids(hits)[0] == "2401.00005"
+
+
+def test_keyword_search_ranks_exact_terms_and_returns_only_matches(indexed):
+    hits = papers_search(query="magic angle graphene", mode="keyword", k=10)
+    assert ids(hits)[0] == "2401.00004"
+    assert len(hits) < 8  # papers sharing no term are not keyword results
+
+
+def test_hybrid_combines_both_rankings(indexed):
+    hits = papers_search(query="Ryu-Takayanagi entanglement entropy of horizons", mode="hybrid", k=5)
+    assert ids(hits)[0] == "2401.00001"
+    assert len(hits) == 5
+
+
+@pytest.mark.parametrize("mode", ["dense", "hybrid"])
+def test_category_filter_still_returns_k_results_when_k_exist(indexed, mode):
+    # The query is about black holes, but only the three quant-ph / cond-mat papers may be returned.
+    hits = papers_search(query="black hole entropy", mode=mode, k=2, filters=SearchFilters(category="cond-mat"))
+    assert ids(hits) and set(ids(hits)) <= {"2401.00004", "2401.00005"}
+    assert len(hits) == 2
+
+
+def test_archive_and_subcategory_filters_include_cross_lists(indexed):
+    arch = papers_search(query="gravitational waves", mode="dense", k=10, filters=SearchFilters(category="astro-ph"))
+    assert set(ids(arch)) == {"2401.00003", "2401.00006"}
+    sub = papers_search(query="qubits", mode="dense", k=10, filters=SearchFilters(category="cond-mat.mes-hall"))
+    assert ids(sub) == ["2401.00005"]
+
+
+def test_date_range_and_author_filters(indexed):
+    dated = papers_search(query="physics", mode="dense", k=10,
+                          filters=SearchFilters(date_from=date(2021, 1, 1), date_to=date(2023, 12, 31)))
+    assert set(ids(dated)) == {"2401.00003", "2401.00004", "2401.00005"}
+    by_author = papers_search(query="physics", mode="hybrid", k=10, filters=SearchFilters(author="núñez"))
+    assert ids(by_author) == ["2401.00001"]
+
+
+def test_pasted_abstract_finds_its_paper(indexed):
+    abstract = Paper.objects.get(arxiv_id="2401.00006").abstract
+    assert ids(papers_search(query=abstract, k=1))[0] == "2401.00006"
+
+
+def test_similar_papers_exclude_the_paper_itself(indexed):
+    paper = Paper.objects.get(arxiv_id="2401.00001")
+    similar = ids(papers_similar(paper_id=paper.pk, k=3))
+    assert "2401.00001" not in similar and len(similar) == 3
+    assert "2401.00008" in similar  # the other AdS/CFT paper
+
+
+def new_paper(arxiv_id: str, title: str, abstract: str) -> PaperRecord:
+    return PaperRecord(arxiv_id=arxiv_id, source="api", title=title, abstract=abstract, categories=["hep-ex"],
+                       first_submitted=date(2025, 1, 1), last_updated=date(2025, 1, 1), versions=[VersionRecord(1)])
+
+
+def test_new_papers_are_added_without_rebuilding(indexed):
+    papers_upsert([new_paper("2501.00001", "Observation of a neutrino burst from a supernova",
+                             "Kamiokande detected neutrinos from a core-collapse supernova.")])
+    row = index_build()
+    assert row.pk != indexed.pk and row.parent_id == indexed.pk
+    assert (row.added, row.count) == (1, 9)
+    assert ids(papers_search(query="supernova neutrinos", k=1))[0] == "2501.00001"
+    assert index_build().pk == row.pk  # nothing new: no new build
+
+
+def test_changing_the_encoder_rebuilds_everything(indexed, search_settings):
+    search_settings.PHYSLIT_ENCODER_BACKEND = "torch"
+    row = index_build()
+    assert row.parent_id is None and row.added == 8 and row.encoder_backend == "torch"
+
+
+def test_interrupted_build_leaves_the_previous_index_serving(indexed, monkeypatch, search_settings):
+    papers_upsert([new_paper("2501.00002", "Axion dark matter searches", "Haloscopes search for axions.")])
+
+    def killed(texts):
+        raise KeyboardInterrupt  # as if the process were stopped mid-build
+
+    monkeypatch.setattr(build.KeywordIndex, "build", staticmethod(killed))
+    with pytest.raises(KeyboardInterrupt):
+        index_build()
+    assert index_current().pk == indexed.pk
+    assert SearchIndex.objects.filter(status="failed").count() == 1
+    assert not list((search_settings.PHYSLIT_INDEX_DIR).glob("*.tmp"))
+    assert ids(papers_search(query="surface codes", k=1))[0] == "2401.00002"
+
+
+def test_only_one_writer_at_a_time(indexed, search_settings):
+    with open(search_settings.PHYSLIT_INDEX_DIR / "build.lock", "w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(IndexBusy):
+            index_build(wait=False)
+
+
+def test_large_corpus_setting_builds_a_trained_ivf_index(db, search_settings):
+    search_settings.PHYSLIT_IVF_THRESHOLD = 4  # pretend 8 papers is a large corpus
+    from tests.search_fixtures import corpus_records
+
+    papers_upsert(corpus_records())
+    row = index_build()
+    assert row.dense_kind == "ivf" and row.count == 8
+    hits = papers_search(query="magic angle graphene superconductivity", mode="dense", k=1)
+    assert ids(hits) == ["2401.00004"]
+
+
+def test_zscore_fusion_keeps_a_decisive_keyword_match_first():
+    from physlit.search.service import SearchHit, fuse
+
+    # Keyword: paper 1 far ahead of the rest; dense: paper 2 slightly ahead of paper 1.
+    keyword = [SearchHit(1, 30.0, keyword=30.0)] + [SearchHit(10 + i, 5.0 - i * 0.1, keyword=5.0) for i in range(9)]
+    dense = [SearchHit(2, 0.62, dense=0.62), SearchHit(1, 0.61, dense=0.61)] + [
+        SearchHit(20 + i, 0.5 - i * 0.01, dense=0.5) for i in range(8)
+    ]
+    assert fuse(dense, keyword, 3, method="zscore")[0].paper_id == 1
+    assert [h.paper_id for h in fuse(dense, keyword, 3, method="rrf")][:2] == [1, 2]
+    with pytest.raises(ValueError):
+        fuse(dense, keyword, 3, method="nope")
