@@ -26,25 +26,22 @@ TARGET = 2000  # papers/s
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/physlit_bench"
 
 
-def database_recreate(url: str) -> None:
-    """Drop and create the database named in `url`, through the server's `postgres` database."""
+def _admin(url: str) -> tuple[str, sql.Identifier]:
+    """The server's maintenance database URL and the bench database's name, checked."""
     parts = urlsplit(url)
     name = parts.path.lstrip("/")
     # The bench drops what it is given: refuse anything that is not plainly a bench database.
     if "bench" not in name:
-        sys.exit(f"refusing to drop {name!r}: the benchmark database's name must contain 'bench'")
-    admin = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        sys.exit(f"refusing to use {name!r}: the benchmark database's name must contain 'bench'")
+    return urlunsplit(parts._replace(path="/postgres")), sql.Identifier(name)
 
 
-def database_drop(url: str) -> None:
-    parts = urlsplit(url)
-    admin = urlunsplit(parts._replace(path="/postgres"))
+def database_drop(url: str, *, create: bool = False) -> None:
+    admin, name = _admin(url)
     with psycopg.connect(admin, autocommit=True) as conn:
-        name = sql.Identifier(parts.path.lstrip("/"))
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        if create:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
 
 
 def manage(url: str, *args: str) -> tuple[float, float]:
@@ -67,7 +64,7 @@ def paper_count(url: str) -> int:
 
 def import_measure(url: str, path: Path) -> tuple[int, float, float]:
     """Fresh database, migrations, then the timed import: (papers, seconds, peak RSS MiB)."""
-    database_recreate(url)
+    database_drop(url, create=True)
     manage(url, "migrate", "--noinput", "-v0")
     seconds, rss = manage(url, "import_snapshot", str(path), "--no-progress")
     return paper_count(url), seconds, rss
@@ -75,7 +72,7 @@ def import_measure(url: str, path: Path) -> tuple[int, float, float]:
 
 def baseline_measure(url: str, path: Path, n: int) -> tuple[int, float]:
     """Naive per-paper update_or_create of the first n physics papers, in this process: (papers, seconds)."""
-    database_recreate(url)
+    database_drop(url, create=True)
     manage(url, "migrate", "--noinput", "-v0")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
@@ -145,6 +142,7 @@ def main() -> None:
     if not args.snapshot.is_file():
         sys.exit(f"snapshot not found: {args.snapshot} (set PHYSLIT_SHARED_DIR or --snapshot)")
 
+    _admin(args.database_url)
     rows = []
     try:
         papers, seconds, rss = import_measure(args.database_url, args.snapshot)

@@ -164,7 +164,7 @@ from celery.schedules import crontab  # noqa: E402  (only the beat schedule need
 
 CELERY_BEAT_SCHEDULE = {
     "harvest-daily": {
-        "task": "physlit.tasks.harvest_papers",
+        "task": "physlit.tasks.harvest_then_index",
         "schedule": crontab(minute=0, hour=PHYSLIT_HARVEST_HOUR),
         "kwargs": {"source": "oai", "categories": PHYSLIT_HARVEST_CATEGORIES},
         # A run queued while no worker was up is dropped rather than stacked onto the next day's.

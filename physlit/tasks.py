@@ -5,10 +5,11 @@ Arguments are JSON-friendly (ids, ISO date strings); results are primary keys.
 
 from datetime import date
 
-from celery import shared_task
+from celery import chain, shared_task
 
 from physlit.harvest.errors import HarvestNetworkError
 from physlit.harvest.services import papers_harvest
+from physlit.search.build import IndexBusy, index_build
 
 
 # papers_harvest retries each request for a few minutes itself; each task retry is a fresh run that
@@ -31,3 +32,25 @@ def harvest_papers(
         max_records=max_records,
     )
     return run.pk
+
+
+# Another build holding the writer lock finishes first; this one then adds whatever is still missing.
+@shared_task(autoretry_for=(IndexBusy,), retry_backoff=30, max_retries=20)
+def index_papers(rebuild: bool = False) -> int | None:
+    """Bring the search index up to date (incremental unless `rebuild`); returns the SearchIndex pk."""
+    row = index_build(rebuild=rebuild, wait=False)
+    return row.pk if row else None
+
+
+@shared_task
+def harvest_then_index(
+    source: str = "oai",
+    categories: list[str] | None = None,
+    since: str | None = None,
+    max_records: int | None = None,
+) -> None:
+    """The daily job: harvest, then embed the new papers into the search index (no full rebuild)."""
+    chain(
+        harvest_papers.si(source=source, categories=categories, since=since, max_records=max_records),
+        index_papers.si(),
+    ).apply_async()

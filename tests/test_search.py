@@ -146,3 +146,18 @@ def test_zscore_fusion_keeps_a_decisive_keyword_match_first():
     assert [h.paper_id for h in fuse(dense, keyword, 3, method="rrf")][:2] == [1, 2]
     with pytest.raises(ValueError):
         fuse(dense, keyword, 3, method="nope")
+
+
+def test_daily_task_harvests_then_adds_new_papers_to_the_index(indexed, settings):
+    from physlit import celery_app
+    from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
+    from physlit.tasks import harvest_then_index
+
+    if not celery_app.conf.task_always_eager:
+        pytest.skip("CELERY_BROKER_URL is set: tasks go to workers")
+    with FakeArxiv(generate_records(6, categories=["hep-th"], id_offset=1000), page_size=10) as fake:
+        settings.PHYSLIT_OAI_URL = fake.oai_url
+        settings.PHYSLIT_HARVEST_DELAY = 0
+        harvest_then_index.delay(source="oai", categories=["hep-th"])
+    row = index_current()
+    assert row.parent_id == indexed.pk and row.added == 6 and row.count == 14

@@ -14,7 +14,7 @@ from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestRun, Paper
 from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
 from physlit.harvest.errors import HarvestNetworkError
-from physlit.tasks import harvest_papers
+from physlit.tasks import harvest_papers, harvest_then_index
 
 
 @pytest.fixture
@@ -94,7 +94,7 @@ def test_bad_input_is_not_retried(fake_arxiv):
 
 def test_beat_runs_the_oai_harvest_daily_at_the_configured_hour():
     entry = celery_app.conf.beat_schedule["harvest-daily"]
-    assert entry["task"] == harvest_papers.name
+    assert entry["task"] == harvest_then_index.name
     assert entry["schedule"] == crontab(minute=0, hour=settings.PHYSLIT_HARVEST_HOUR)
     assert entry["kwargs"] == {"source": "oai", "categories": settings.PHYSLIT_HARVEST_CATEGORIES}
 

@@ -238,3 +238,13 @@ def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:
     vector = vectors.index_vectors(loaded.dense, np.asarray([paper_id]))[0]
     hits = _dense(loaded, vector, k + 1, None)
     return [h for h in hits if h.paper_id != paper_id][:k]
+
+
+def search_warm() -> bool:
+    """Load the current index and the query encoder now (a web worker's start); False if no index yet."""
+    try:
+        _loaded()
+    except SearchUnavailable:
+        return False
+    encoder_current().encode(["warm up"])
+    return True

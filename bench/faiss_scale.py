@@ -1,0 +1,95 @@
+"""FAISS at scale: physlit's IVF index against exact search on N synthetic 384-d vectors (default 2M).
+
+    flock /tmp/physlit-bench.lock .venv/bin/python bench/faiss_scale.py [--n 2000000] [--queries 500]
+
+Vectors are clustered like real embeddings (unit vectors around 20k random topic centres, not uniform
+noise, on which no approximate index is meaningful). Prints build time, per-query latency (one thread,
+one query at a time, as a web request runs it) and Recall@10 of IVF against exact search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from physlit.ml import vectors  # noqa: E402
+
+
+def synthetic(n: int, dim: int, centres: int, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    c = rng.standard_normal((centres, dim)).astype(np.float32)
+    c /= np.linalg.norm(c, axis=1, keepdims=True)
+    out = np.empty((n, dim), dtype=np.float32)
+    step = 200_000
+    for start in range(0, n, step):
+        m = min(step, n - start)
+        x = c[rng.integers(0, centres, m)] + rng.standard_normal((m, dim)).astype(np.float32) * 0.05
+        out[start : start + m] = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return out
+
+
+def per_query(index, queries: np.ndarray, k: int, **kw) -> tuple[np.ndarray, float]:
+    """Search one query at a time; returns ids (q, k) and the median milliseconds per query."""
+    ids, times = [], []
+    for q in queries:
+        t = time.perf_counter()
+        _, found = vectors.index_search(index, q[None, :], k, **kw)
+        times.append(time.perf_counter() - t)
+        ids.append(found[0])
+    return np.array(ids), 1000 * float(np.median(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=2_000_000)
+    parser.add_argument("--dim", type=int, default=384)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--k", type=int, default=10)
+    args = parser.parse_args()
+
+    import faiss
+
+    faiss.omp_set_num_threads(1)  # a web worker answers one query on one thread
+    data = synthetic(args.n + args.queries, args.dim, centres=20_000, seed=0)
+    base, queries = data[: args.n], data[args.n :]
+    ids = np.arange(args.n, dtype=np.int64) + 1
+
+    faiss.omp_set_num_threads(os.cpu_count() or 1)
+    t = time.perf_counter()
+    exact = vectors.index_new(args.dim, expected_size=args.n, ivf_threshold=args.n + 1)
+    vectors.index_add(exact, base, ids)
+    exact_build = time.perf_counter() - t
+
+    t = time.perf_counter()
+    ivf = vectors.index_new(args.dim, expected_size=args.n, ivf_threshold=1)
+    sample = base[np.random.default_rng(1).choice(args.n, min(args.n, 200_000), replace=False)]
+    vectors.index_train(ivf, sample)
+    vectors.index_add(ivf, base, ids)
+    ivf_build = time.perf_counter() - t
+    lists = faiss.extract_index_ivf(ivf).nlist
+    faiss.omp_set_num_threads(1)
+
+    truth, exact_ms = per_query(exact, queries, args.k)
+    rows = [("exact (IndexFlatIP)", exact_build, exact_ms, 1.0)]
+    for nprobe in (8, 16, 32, 64):
+        found, ms = per_query(ivf, queries, args.k, nprobe=nprobe)
+        recall = np.mean([len(set(a) & set(b)) / args.k for a, b in zip(found, truth)])
+        rows.append((f"IVF{lists},Flat nprobe={nprobe}", ivf_build, ms, recall))
+
+    print(f"\n{args.n:,} vectors x {args.dim} (synthetic, clustered), {args.queries} queries, k={args.k}, "
+          f"1 thread per query\n")
+    print("| index | build s | ms/query (median) | speed-up vs exact | Recall@10 vs exact |")
+    print("|---|---|---|---|---|")
+    for name, build, ms, recall in rows:
+        print(f"| {name} | {build:.0f} | {ms:.2f} | {exact_ms / ms:.1f}x | {recall:.3f} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Search quality on the dev questions: keyword (BM25), dense (MiniLM) and hybrid fusions, in one run.
+
+    .venv/bin/python bench/search_quality.py --database-url postgres://postgres@127.0.0.1:5432/physlit_dev \
+        --var-dir /tmp/physlit-dev
+
+Needs the 83k corpus imported and an index built (`manage.py build_index`). For each question file
+(`dev-questions.jsonl`, and `dev-questions-hard.jsonl`: the same questions without the papers' words)
+it prints Recall@1/5/10 and MRR@10 of each retriever against the current index. The baselines run in
+the same process on the same index: BM25 alone, dense alone, and reciprocal-rank fusion (RRF, k=60).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--var-dir", default=os.environ.get("PHYSLIT_VAR_DIR", ""))
+    args = parser.parse_args()
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    if args.var_dir:
+        os.environ["PHYSLIT_VAR_DIR"] = args.var_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from physlit.evaluation.questions import questions_read
+    from physlit.evaluation.search import search_evaluate
+    from physlit.search.build import index_current
+
+    row = index_current()
+    if row is None:
+        sys.exit("no index: run `manage.py build_index` first")
+    print(f"\nindex {row.pk}: {row.count:,} papers, {row.dense_kind} dense search, encoder {row.encoder_backend}\n")
+    runs = [
+        ("BM25 (keyword)", "keyword", None),
+        ("MiniLM (dense)", "dense", None),
+        ("RRF hybrid, k=60", "hybrid", "rrf"),
+        ("physlit hybrid (z-score fusion)", "hybrid", "zscore"),
+    ]
+    for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl"):
+        questions = questions_read(Path(settings.SHARED_DIR) / "eval" / name)
+        print(f"{name} ({len(questions)} questions)\n")
+        print("| retriever | Recall@1 | Recall@5 | Recall@10 | MRR@10 |")
+        print("|---|---|---|---|---|")
+        for label, mode, fusion in runs:
+            m = search_evaluate(questions, modes=(mode,), fusion=fusion)[mode]
+            print(f"| {label} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} |")
+        print()
+
+
+if __name__ == "__main__":
+    main()
