@@ -32,13 +32,16 @@ run: install
 	$(PY) manage.py migrate --noinput
 ifneq ($(SNAPSHOT),)
 	$(PY) manage.py import_snapshot $(SNAPSHOT)
+	$(PY) manage.py build_index
 else
 	$(PY) manage.py harvest --source api --days $(HARVEST_DAYS) || \
 	  echo "physlit: could not harvest from arXiv (offline?). Start again with a snapshot: make run SNAPSHOT=path/to/arxiv-snapshot.jsonl"
+	-$(PY) manage.py build_index
 endif
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
+	$(VENV)/bin/ruff check physlit tests bench
 	$(PY) -m pytest
 
 lint: install

@@ -61,7 +61,9 @@ def main() -> None:
     for n, start in enumerate(range(0, len(emb), rows)):
         np.save(args.out / f"emb-{n:02d}.npy", emb[start : start + rows].astype(np.float16))
     (args.out / "ids.json").write_text(json.dumps(ids))
-    questions = [json.loads(line)["question"] for f in QUESTION_FILES for line in open(args.questions_dir / f)]
+    questions = [
+        json.loads(line)["question"] for f in QUESTION_FILES for line in open(args.questions_dir / f)
+    ]
     np.save(args.out / "queries.npy", model.encode(questions, normalize_embeddings=True).astype(np.float32))
     print(f"{len(ids)} papers and {len(questions)} questions embedded on {device}", file=sys.stderr)
 

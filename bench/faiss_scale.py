@@ -83,8 +83,10 @@ def main() -> None:
         recall = np.mean([len(set(a) & set(b)) / args.k for a, b in zip(found, truth)])
         rows.append((f"IVF{lists},Flat nprobe={nprobe}", ivf_build, ms, recall))
 
-    print(f"\n{args.n:,} vectors x {args.dim} (synthetic, clustered), {args.queries} queries, k={args.k}, "
-          f"1 thread per query\n")
+    print(
+        f"\n{args.n:,} vectors x {args.dim} (synthetic, clustered), {args.queries} queries, k={args.k}, "
+        f"1 thread per query\n"
+    )
     print("| index | build s | ms/query (median) | speed-up vs exact | Recall@10 vs exact |")
     print("|---|---|---|---|---|")
     for name, build, ms, recall in rows:

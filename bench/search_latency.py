@@ -80,13 +80,28 @@ def main() -> None:
 
     port = free_port()
     env = dict(
-        os.environ, DATABASE_URL=args.database_url, PHYSLIT_VAR_DIR=args.var_dir, DJANGO_DEBUG="0",
-        HF_HUB_OFFLINE="1", PYTHONPATH=str(ROOT),
+        os.environ,
+        DATABASE_URL=args.database_url,
+        PHYSLIT_VAR_DIR=args.var_dir,
+        DJANGO_DEBUG="0",
+        HF_HUB_OFFLINE="1",
+        PYTHONPATH=str(ROOT),
     )
     server = subprocess.Popen(
-        [str(ROOT / ".venv/bin/gunicorn"), "-c", "python:physlit.gunicorn_conf", "-w", str(args.workers),
-         "-b", f"127.0.0.1:{port}", "physlit.wsgi"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "-c",
+            "python:physlit.gunicorn_conf",
+            "-w",
+            str(args.workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "physlit.wsgi",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
         base = f"http://127.0.0.1:{port}"
@@ -106,8 +121,19 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             script = wrk_script(paths, Path(tmp))
             out = subprocess.run(
-                ["wrk", "-t2", f"-c{args.clients}", f"-d{args.seconds}s", "--latency", "-s", str(script), base],
-                capture_output=True, text=True, check=True,
+                [
+                    "wrk",
+                    "-t2",
+                    f"-c{args.clients}",
+                    f"-d{args.seconds}s",
+                    "--latency",
+                    "-s",
+                    str(script),
+                    base,
+                ],
+                capture_output=True,
+                text=True,
+                check=True,
             ).stdout
         dist = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -119,8 +145,10 @@ def main() -> None:
         server.wait(timeout=30)
 
     p50, p99 = parse_ms(dist["50"]), parse_ms(dist["99"])
-    print(f"\n/api/search (hybrid, k={args.k}) through gunicorn ({args.workers} workers) with PostgreSQL, "
-          f"{args.clients} concurrent clients, {args.seconds} s, {len(paths)} distinct queries\n")
+    print(
+        f"\n/api/search (hybrid, k={args.k}) through gunicorn ({args.workers} workers) with PostgreSQL, "
+        f"{args.clients} concurrent clients, {args.seconds} s, {len(paths)} distinct queries\n"
+    )
     print("| metric | physlit | target |")
     print("|---|---|---|")
     print(f"| p50 latency | {p50:.1f} ms | <= {TARGETS['p50']:.0f} ms |")

@@ -43,7 +43,10 @@ def main() -> None:
     row = index_current()
     if row is None:
         sys.exit("no index: run `manage.py build_index` first")
-    print(f"\nindex {row.pk}: {row.count:,} papers, {row.dense_kind} dense search, encoder {row.encoder_backend}\n")
+    print(
+        f"\nindex {row.pk}: {row.count:,} papers, {row.dense_kind} dense search, "
+        f"encoder {row.encoder_backend}\n"
+    )
     runs = [
         ("BM25 (keyword)", "keyword", None),
         ("MiniLM (dense)", "dense", None),

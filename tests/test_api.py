@@ -21,7 +21,9 @@ def test_search_returns_the_documented_fields(client, indexed):
 def test_search_applies_filters_and_modes(client, indexed):
     data = client.get("/api/search", {"q": "black holes", "category": "gr-qc", "mode": "keyword"}).json()
     assert {r["arxiv_id"] for r in data["results"]} == {"2401.00001", "2401.00006"}
-    data = client.get("/api/search", {"q": "black holes", "date_to": "2020-12-31", "mode": "dense", "k": 2}).json()
+    data = client.get(
+        "/api/search", {"q": "black holes", "date_to": "2020-12-31", "mode": "dense", "k": 2}
+    ).json()
     assert all(r["published"] <= "2020-12-31" for r in data["results"]) and len(data["results"]) == 2
 
 

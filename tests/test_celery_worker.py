@@ -80,8 +80,21 @@ def worker(redis_url, fake_arxiv, tmp_path):
         "PHYSLIT_VAR_DIR": str(tmp_path / "var"),
     }
     command = [
-        sys.executable, "-m", "celery", "-A", "physlit", "worker", "--pool=solo", "--concurrency=1",
-        "-Q", queue, "-n", f"{queue}@%h", "--without-gossip", "--without-mingle", "--without-heartbeat",
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "physlit",
+        "worker",
+        "--pool=solo",
+        "--concurrency=1",
+        "-Q",
+        queue,
+        "-n",
+        f"{queue}@%h",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
         "--loglevel=INFO",
     ]
     with open(log, "wb") as out:

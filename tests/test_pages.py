@@ -23,9 +23,15 @@ def fresh_cache():
 
 def paper(arxiv_id: str, **kw) -> PaperRecord:
     base = dict(
-        arxiv_id=arxiv_id, source="api", title=f"Paper {arxiv_id}", abstract=f"Abstract of {arxiv_id}.",
-        authors=["A. Author"], categories=["hep-th"], first_submitted=date(2024, 1, 1),
-        last_updated=date(2024, 1, 1), versions=[VersionRecord(1, datetime(2024, 1, 1, 12, tzinfo=UTC))],
+        arxiv_id=arxiv_id,
+        source="api",
+        title=f"Paper {arxiv_id}",
+        abstract=f"Abstract of {arxiv_id}.",
+        authors=["A. Author"],
+        categories=["hep-th"],
+        first_submitted=date(2024, 1, 1),
+        last_updated=date(2024, 1, 1),
+        versions=[VersionRecord(1, datetime(2024, 1, 1, 12, tzinfo=UTC))],
     )
     base.update(kw)
     return PaperRecord(**base)
@@ -54,8 +60,15 @@ def test_list_shows_newest_first(client):
 
 def test_list_shows_authors_badges_date_and_abstract_preview(client):
     authors = ["Ana One", "Bo Two", "Cy Three", "Di Four", "Ed Five"]
-    store(paper("2401.00001", authors=authors, categories=["hep-th", "gr-qc"], abstract="word " * 200,
-                first_submitted=date(2024, 1, 9)))
+    store(
+        paper(
+            "2401.00001",
+            authors=authors,
+            categories=["hep-th", "gr-qc"],
+            abstract="word " * 200,
+            first_submitted=date(2024, 1, 9),
+        )
+    )
     html = client.get("/").content.decode()
     assert "Ana One, Bo Two, Cy Three" in html and "et al." in html and "Di Four" not in html
     assert 'class="badge primary"' in html and ">hep-th</a>" in html and ">gr-qc</a>" in html
@@ -133,8 +146,11 @@ def test_paging_walks_from_newest_to_oldest(client, five_papers):
 
 def test_paging_keeps_the_category_filter(client, settings):
     settings.PHYSLIT_PAGE_SIZE = 1
-    store(paper("2401.00001", categories=["gr-qc"]), paper("2401.00002", categories=["gr-qc"]),
-          paper("2401.00003", categories=["hep-th"]))
+    store(
+        paper("2401.00001", categories=["gr-qc"]),
+        paper("2401.00002", categories=["gr-qc"]),
+        paper("2401.00003", categories=["hep-th"]),
+    )
     html = client.get("/?category=gr-qc").content.decode()
     assert 'href="?category=gr-qc&amp;page=2"' in html
 
@@ -191,8 +207,10 @@ def test_paper_page_shows_every_field(client):
 
 
 def test_old_style_id_with_a_slash_has_its_page(client):
-    store(paper("hep-th/9901001", title="Old style", first_submitted=date(1999, 1, 4)),
-          paper("math.GT/0309136", title="Old style with subject class"))
+    store(
+        paper("hep-th/9901001", title="Old style", first_submitted=date(1999, 1, 4)),
+        paper("math.GT/0309136", title="Old style with subject class"),
+    )
     response = client.get("/papers/hep-th/9901001")
     assert response.status_code == 200
     assert 'href="https://arxiv.org/pdf/hep-th/9901001"' in response.content.decode()
@@ -201,10 +219,13 @@ def test_old_style_id_with_a_slash_has_its_page(client):
     assert 'href="/papers/hep-th/9901001"' in client.get("/").content.decode()
 
 
-@pytest.mark.parametrize(("path", "target"), [
-    ("/papers/2401.01234v2", "/papers/2401.01234"),
-    ("/papers/hep-th/9901001v3", "/papers/hep-th/9901001"),
-])
+@pytest.mark.parametrize(
+    ("path", "target"),
+    [
+        ("/papers/2401.01234v2", "/papers/2401.01234"),
+        ("/papers/hep-th/9901001v3", "/papers/hep-th/9901001"),
+    ],
+)
 def test_versioned_id_redirects_to_the_paper_page(client, path, target):
     store(full_paper(), paper("hep-th/9901001"))
     response = client.get(path)
@@ -212,8 +233,9 @@ def test_versioned_id_redirects_to_the_paper_page(client, path, target):
     assert response["Location"] == target
 
 
-@pytest.mark.parametrize("path", ["/papers/2401.99999", "/papers/hep-th/9901001", "/papers/not-an-id",
-                                  "/papers/2401.01234/extra"])
+@pytest.mark.parametrize(
+    "path", ["/papers/2401.99999", "/papers/hep-th/9901001", "/papers/not-an-id", "/papers/2401.01234/extra"]
+)
 def test_unknown_paper_is_a_404_page(client, path):
     store(full_paper())
     response = client.get(path)
@@ -231,10 +253,18 @@ MALICIOUS = "<script>alert(1)</script> $x<y$"
 
 
 def test_harvested_text_is_escaped_everywhere(client):
-    store(paper(
-        "2401.00666", title=MALICIOUS, abstract=MALICIOUS, authors=["<img src=x onerror=alert(1)>"],
-        comments=MALICIOUS, journal_ref=MALICIOUS, doi='10.1/"><script>', license="javascript:alert(1)",
-    ))
+    store(
+        paper(
+            "2401.00666",
+            title=MALICIOUS,
+            abstract=MALICIOUS,
+            authors=["<img src=x onerror=alert(1)>"],
+            comments=MALICIOUS,
+            journal_ref=MALICIOUS,
+            doi='10.1/"><script>',
+            license="javascript:alert(1)",
+        )
+    )
     for url in ("/", "/papers/2401.00666"):
         html = client.get(url).content.decode()
         assert "<script>alert(1)</script>" not in html
@@ -246,8 +276,13 @@ def test_harvested_text_is_escaped_everywhere(client):
 
 
 def test_unicode_names_and_titles_render(client):
-    store(paper("2401.00007", title="Schrödinger cats and Ødegaard’s ζ-function",
-                authors=["Erwin Schrödinger", "Kari Ødegaard"]))
+    store(
+        paper(
+            "2401.00007",
+            title="Schrödinger cats and Ødegaard’s ζ-function",
+            authors=["Erwin Schrödinger", "Kari Ødegaard"],
+        )
+    )
     for url in ("/", "/papers/2401.00007"):
         html = client.get(url).content.decode()
         assert "Schrödinger cats and Ødegaard’s ζ-function" in html

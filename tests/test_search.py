@@ -29,7 +29,9 @@ def test_search_before_any_index_says_how_to_build_one(search_settings):
 
 def test_dense_search_finds_a_paper_by_meaning_not_words(indexed):
     assert indexed.count == 8 and indexed.dense_kind == "exact"
-    hits = papers_search(query="noise that destroys the coherence of superconducting quantum bits", mode="dense", k=3)
+    hits = papers_search(
+        query="noise that destroys the coherence of superconducting quantum bits", mode="dense", k=3
+    )
     assert ids(hits)[0] == "2401.00005"
 
 
@@ -48,21 +50,31 @@ def test_hybrid_combines_both_rankings(indexed):
 @pytest.mark.parametrize("mode", ["dense", "hybrid"])
 def test_category_filter_still_returns_k_results_when_k_exist(indexed, mode):
     # The query is about black holes, but only the three quant-ph / cond-mat papers may be returned.
-    hits = papers_search(query="black hole entropy", mode=mode, k=2, filters=SearchFilters(category="cond-mat"))
+    hits = papers_search(
+        query="black hole entropy", mode=mode, k=2, filters=SearchFilters(category="cond-mat")
+    )
     assert ids(hits) and set(ids(hits)) <= {"2401.00004", "2401.00005"}
     assert len(hits) == 2
 
 
 def test_archive_and_subcategory_filters_include_cross_lists(indexed):
-    arch = papers_search(query="gravitational waves", mode="dense", k=10, filters=SearchFilters(category="astro-ph"))
+    arch = papers_search(
+        query="gravitational waves", mode="dense", k=10, filters=SearchFilters(category="astro-ph")
+    )
     assert set(ids(arch)) == {"2401.00003", "2401.00006"}
-    sub = papers_search(query="qubits", mode="dense", k=10, filters=SearchFilters(category="cond-mat.mes-hall"))
+    sub = papers_search(
+        query="qubits", mode="dense", k=10, filters=SearchFilters(category="cond-mat.mes-hall")
+    )
     assert ids(sub) == ["2401.00005"]
 
 
 def test_date_range_and_author_filters(indexed):
-    dated = papers_search(query="physics", mode="dense", k=10,
-                          filters=SearchFilters(date_from=date(2021, 1, 1), date_to=date(2023, 12, 31)))
+    dated = papers_search(
+        query="physics",
+        mode="dense",
+        k=10,
+        filters=SearchFilters(date_from=date(2021, 1, 1), date_to=date(2023, 12, 31)),
+    )
     assert set(ids(dated)) == {"2401.00003", "2401.00004", "2401.00005"}
     by_author = papers_search(query="physics", mode="hybrid", k=10, filters=SearchFilters(author="núñez"))
     assert ids(by_author) == ["2401.00001"]
@@ -81,13 +93,28 @@ def test_similar_papers_exclude_the_paper_itself(indexed):
 
 
 def new_paper(arxiv_id: str, title: str, abstract: str) -> PaperRecord:
-    return PaperRecord(arxiv_id=arxiv_id, source="api", title=title, abstract=abstract, categories=["hep-ex"],
-                       first_submitted=date(2025, 1, 1), last_updated=date(2025, 1, 1), versions=[VersionRecord(1)])
+    return PaperRecord(
+        arxiv_id=arxiv_id,
+        source="api",
+        title=title,
+        abstract=abstract,
+        categories=["hep-ex"],
+        first_submitted=date(2025, 1, 1),
+        last_updated=date(2025, 1, 1),
+        versions=[VersionRecord(1)],
+    )
 
 
 def test_new_papers_are_added_without_rebuilding(indexed):
-    papers_upsert([new_paper("2501.00001", "Observation of a neutrino burst from a supernova",
-                             "Kamiokande detected neutrinos from a core-collapse supernova.")])
+    papers_upsert(
+        [
+            new_paper(
+                "2501.00001",
+                "Observation of a neutrino burst from a supernova",
+                "Kamiokande detected neutrinos from a core-collapse supernova.",
+            )
+        ]
+    )
     row = index_build()
     assert row.pk != indexed.pk and row.parent_id == indexed.pk
     assert (row.added, row.count) == (1, 9)
@@ -138,7 +165,9 @@ def test_zscore_fusion_keeps_a_decisive_keyword_match_first():
     from physlit.search.service import SearchHit, fuse
 
     # Keyword: paper 1 far ahead of the rest; dense: paper 2 slightly ahead of paper 1.
-    keyword = [SearchHit(1, 30.0, keyword=30.0)] + [SearchHit(10 + i, 5.0 - i * 0.1, keyword=5.0) for i in range(9)]
+    keyword = [SearchHit(1, 30.0, keyword=30.0)] + [
+        SearchHit(10 + i, 5.0 - i * 0.1, keyword=5.0) for i in range(9)
+    ]
     dense = [SearchHit(2, 0.62, dense=0.62), SearchHit(1, 0.61, dense=0.61)] + [
         SearchHit(20 + i, 0.5 - i * 0.01, dense=0.5) for i in range(8)
     ]
@@ -161,3 +190,12 @@ def test_daily_task_harvests_then_adds_new_papers_to_the_index(indexed, settings
         harvest_then_index.delay(source="oai", categories=["hep-th"])
     row = index_current()
     assert row.parent_id == indexed.pk and row.added == 6 and row.count == 14
+
+
+def test_a_build_killed_without_cleanup_is_marked_failed_by_the_next(indexed):
+    # SIGKILL leaves the row "building" and a .tmp folder; the next writer cleans both up.
+    stale = SearchIndex.objects.create(status="building", path="", encoder="x", encoder_backend="onnx-int8")
+    papers_upsert([new_paper("2501.00003", "Muon g-2 anomaly", "The muon anomalous magnetic moment.")])
+    row = index_build()
+    stale.refresh_from_db()
+    assert stale.status == "failed" and row.status == "ready" and index_current().pk == row.pk

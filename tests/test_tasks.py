@@ -52,8 +52,9 @@ def test_harvest_task_runs_in_process_by_default_and_returns_the_run(fake_arxiv)
 
 @pytest.mark.django_db
 def test_harvest_task_honours_max_records(fake_arxiv):
-    pk = harvest_papers.apply(kwargs={"categories": ["hep-th", "gr-qc", "quant-ph"], "max_records": 12},
-                              throw=True).get()
+    pk = harvest_papers.apply(
+        kwargs={"categories": ["hep-th", "gr-qc", "quant-ph"], "max_records": 12}, throw=True
+    ).get()
     assert HarvestRun.objects.get(pk=pk).status == HarvestRun.Status.SUCCEEDED
     assert 12 <= Paper.objects.count() < 30
 

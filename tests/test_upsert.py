@@ -13,10 +13,15 @@ pytestmark = pytest.mark.django_db
 
 def record(**kw) -> PaperRecord:
     base = dict(
-        arxiv_id="2401.00001", source="api", title="Entanglement of $\\mathcal{N}=4$ horizons",
-        abstract="We compute things.", authors=["Ana Núñez", "B. Ødegaard"],
-        categories=["hep-th", "quant-ph"], first_submitted=date(2024, 1, 1),
-        last_updated=date(2024, 1, 1), versions=[VersionRecord(1)],
+        arxiv_id="2401.00001",
+        source="api",
+        title="Entanglement of $\\mathcal{N}=4$ horizons",
+        abstract="We compute things.",
+        authors=["Ana Núñez", "B. Ødegaard"],
+        categories=["hep-th", "quant-ph"],
+        first_submitted=date(2024, 1, 1),
+        last_updated=date(2024, 1, 1),
+        versions=[VersionRecord(1)],
     )
     base.update(kw)
     return PaperRecord(**base)
@@ -42,9 +47,19 @@ def test_newer_version_updates_fields_and_adds_version():
 
 
 def test_older_or_partial_record_never_erases():
-    papers_upsert([record(title="New", last_updated=date(2024, 3, 1), versions=[VersionRecord(2)],
-                          journal_ref="Phys. Rev. D 1, 2")])
-    papers_upsert([record(title="Old", abstract="", authors=[], journal_ref="", doi="10.1/x", source="snapshot")])
+    papers_upsert(
+        [
+            record(
+                title="New",
+                last_updated=date(2024, 3, 1),
+                versions=[VersionRecord(2)],
+                journal_ref="Phys. Rev. D 1, 2",
+            )
+        ]
+    )
+    papers_upsert(
+        [record(title="Old", abstract="", authors=[], journal_ref="", doi="10.1/x", source="snapshot")]
+    )
     paper = Paper.objects.get()
     assert paper.title == "New"
     assert paper.abstract == "We compute things."
@@ -65,10 +80,26 @@ def test_primary_category_first_and_indexed_rows():
 
 def test_later_update_date_wins_even_without_version_numbers():
     # The OAI "arXiv" format knows only created/updated dates, so its records carry version 1 alone.
-    papers_upsert([record(title="Snapshot v3 title", last_updated=date(2023, 5, 1),
-                          versions=[VersionRecord(1), VersionRecord(2), VersionRecord(3)], source="snapshot")])
-    papers_upsert([record(title="Retitled in v4", last_updated=date(2024, 6, 1), versions=[VersionRecord(1)],
-                          source="oai:arXiv")])
+    papers_upsert(
+        [
+            record(
+                title="Snapshot v3 title",
+                last_updated=date(2023, 5, 1),
+                versions=[VersionRecord(1), VersionRecord(2), VersionRecord(3)],
+                source="snapshot",
+            )
+        ]
+    )
+    papers_upsert(
+        [
+            record(
+                title="Retitled in v4",
+                last_updated=date(2024, 6, 1),
+                versions=[VersionRecord(1)],
+                source="oai:arXiv",
+            )
+        ]
+    )
     paper = Paper.objects.get()
     assert paper.title == "Retitled in v4"
     assert paper.latest_version == 3

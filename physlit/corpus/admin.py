@@ -10,7 +10,14 @@ class PaperVersionInline(admin.TabularInline):
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
-    list_display = ("arxiv_id", "title", "primary_category", "first_submitted", "last_updated", "latest_version")
+    list_display = (
+        "arxiv_id",
+        "title",
+        "primary_category",
+        "first_submitted",
+        "last_updated",
+        "latest_version",
+    )
     list_filter = ("primary_category",)
     search_fields = ("arxiv_id", "title", "authors_text")
     date_hierarchy = "first_submitted"
@@ -21,8 +28,16 @@ class PaperAdmin(admin.ModelAdmin):
 @admin.register(HarvestRun)
 class HarvestRunAdmin(admin.ModelAdmin):
     list_display = (
-        "id", "source", "status", "started_at", "finished_at", "pages",
-        "records_seen", "papers_created", "papers_updated", "records_skipped",
+        "id",
+        "source",
+        "status",
+        "started_at",
+        "finished_at",
+        "pages",
+        "records_seen",
+        "papers_created",
+        "papers_updated",
+        "records_skipped",
     )
     list_filter = ("source", "status")
     readonly_fields = [f.name for f in HarvestRun._meta.fields]

@@ -4,8 +4,19 @@ from collections.abc import Iterable
 
 # The archives of arXiv's physics group.
 PHYSICS_ARCHIVES = (
-    "astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th",
-    "math-ph", "nlin", "nucl-ex", "nucl-th", "physics", "quant-ph",
+    "astro-ph",
+    "cond-mat",
+    "gr-qc",
+    "hep-ex",
+    "hep-lat",
+    "hep-ph",
+    "hep-th",
+    "math-ph",
+    "nlin",
+    "nucl-ex",
+    "nucl-th",
+    "physics",
+    "quant-ph",
 )
 
 

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
 _VERSION_SUFFIX = re.compile(r"v(\d+)$")
@@ -54,7 +54,7 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
     text = (raw or "").strip()
     for prefix in ("oai:arXiv.org:", "arXiv:", "arxiv:"):
         if text.startswith(prefix):
-            text = text[len(prefix):]
+            text = text[len(prefix) :]
     text = re.sub(r"^https?://(export\.)?arxiv\.org/(abs|pdf)/", "", text).removesuffix(".pdf")
     version = None
     match = _VERSION_SUFFIX.search(text)
@@ -88,7 +88,7 @@ def parse_datetime(text: str | None) -> datetime | None:
             moment = parsedate_to_datetime(text)
     except (ValueError, TypeError, IndexError):
         return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def author_name(keyname: str, forenames: str = "", suffix: str = "") -> str:

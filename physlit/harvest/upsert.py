@@ -18,12 +18,25 @@ from physlit.harvest.records import PaperRecord, VersionRecord
 
 # Scalar text fields merged by the freshness rule.
 TEXT_FIELDS = (
-    "title", "abstract", "comments", "journal_ref", "doi", "report_no", "license", "submitter",
+    "title",
+    "abstract",
+    "comments",
+    "journal_ref",
+    "doi",
+    "report_no",
+    "license",
+    "submitter",
 )
 LIST_FIELDS = ("authors", "categories")
 UPDATABLE_FIELDS = (
-    *TEXT_FIELDS, *LIST_FIELDS, "authors_text", "primary_category", "first_submitted",
-    "last_updated", "latest_version", "sources",
+    *TEXT_FIELDS,
+    *LIST_FIELDS,
+    "authors_text",
+    "primary_category",
+    "first_submitted",
+    "last_updated",
+    "latest_version",
+    "sources",
 )
 
 # New version and category rows are written as plain tuples in this column order.
@@ -75,9 +88,7 @@ def _merge(paper: Paper, record: PaperRecord) -> bool:
 
 
 def _category_rows(paper: Paper) -> list[tuple]:
-    return [
-        (paper.pk, c, category_archive(c), i == 0) for i, c in enumerate(dict.fromkeys(paper.categories))
-    ]
+    return [(paper.pk, c, category_archive(c), i == 0) for i, c in enumerate(dict.fromkeys(paper.categories))]
 
 
 def _bulk_insert(model: type[models.Model], columns: Sequence[str], rows: list[Sequence]) -> None:

@@ -1,4 +1,4 @@
-"""Dense vector index (FAISS): create, train, add, save/load atomically, and search with an optional id filter.
+"""Dense vector index (FAISS): create, train, add, save/load atomically, search with an optional id filter.
 
 Vectors are float32 arrays of shape (n, dim), L2-normalised, so inner product is cosine similarity.
 Ids are int64 paper primary keys (IndexIDMap2), so results map straight back to database rows.
@@ -137,5 +137,7 @@ def index_search(
         params = faiss.SearchParameters(sel=selector)
     else:
         # A broad filter: probe more lists so that enough allowed vectors are seen.
-        params = faiss.SearchParametersIVF(sel=selector, nprobe=min(nprobe * 4, faiss.extract_index_ivf(index).nlist))
+        params = faiss.SearchParametersIVF(
+            sel=selector, nprobe=min(nprobe * 4, faiss.extract_index_ivf(index).nlist)
+        )
     return index.search(queries, k, params=params)

@@ -86,8 +86,12 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
         started = time.monotonic()
         total = Paper.objects.filter(pk__lte=max_id).count()
         row = SearchIndex.objects.create(
-            status=SearchIndex.Status.BUILDING, path="", encoder=encoder.name, encoder_backend=encoder.backend,
-            dim=encoder.dim, parent=None if full else current,
+            status=SearchIndex.Status.BUILDING,
+            path="",
+            encoder=encoder.name,
+            encoder_backend=encoder.backend,
+            dim=encoder.dim,
+            parent=None if full else current,
         )
         final = Path(settings.PHYSLIT_INDEX_DIR) / f"{row.pk:06d}"
         tmp = final.with_name(final.name + ".tmp")
@@ -102,7 +106,9 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
             added = _embed_into(dense, encoder, since, max_id, progress)
             ids, texts = [], []
             for pk, title, abstract in (
-                Paper.objects.filter(pk__lte=max_id).order_by("pk").values_list("pk", "title", "abstract")
+                Paper.objects.filter(pk__lte=max_id)
+                .order_by("pk")
+                .values_list("pk", "title", "abstract")
                 .iterator(chunk_size=5000)
             ):
                 ids.append(pk)
@@ -127,7 +133,9 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
         row.build_seconds = time.monotonic() - started
         row.status = SearchIndex.Status.READY
         row.save()
-        log.info("index %s ready: %d papers (%d embedded) in %.1f s", row.pk, row.count, added, row.build_seconds)
+        log.info(
+            "index %s ready: %d papers (%d embedded) in %.1f s", row.pk, row.count, added, row.build_seconds
+        )
         return row
 
 

@@ -1,4 +1,4 @@
-"""The pointer rows of search indexes: the files under var/index/ are immutable; the newest ready row is current."""
+"""Pointer rows of search indexes: files under var/index/ are immutable; the newest ready row is current."""
 
 from django.db import models
 

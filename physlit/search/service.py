@@ -73,14 +73,18 @@ def _load(row: SearchIndex) -> _Loaded:
     dense = vectors.index_load(folder / "dense.faiss")
     keyword = KeywordIndex.load(folder / "keyword", len(ids))
     dates = np.zeros(len(ids), dtype=np.int32)
-    for pk, first in Paper.objects.filter(pk__lte=row.max_paper_id).values_list("pk", "first_submitted").iterator(
-        chunk_size=20000
+    for pk, first in (
+        Paper.objects.filter(pk__lte=row.max_paper_id)
+        .values_list("pk", "first_submitted")
+        .iterator(chunk_size=20000)
     ):
         pos = np.searchsorted(ids, pk)
         if pos < len(ids) and ids[pos] == pk and first:
             dates[pos] = first.toordinal()
     buckets: dict[str, list[int]] = {}
-    rows = PaperCategory.objects.filter(paper_id__lte=row.max_paper_id).values_list("paper_id", "category", "archive")
+    rows = PaperCategory.objects.filter(paper_id__lte=row.max_paper_id).values_list(
+        "paper_id", "category", "archive"
+    )
     for pk, category, archive in rows.iterator(chunk_size=50000):
         pos = int(np.searchsorted(ids, pk))
         if pos < len(ids) and ids[pos] == pk:
@@ -170,7 +174,9 @@ def _zscores(values: list[float]) -> np.ndarray:
     return (v - v.mean()) / (v.std() + 1e-9)
 
 
-def fuse(dense: list[SearchHit], keyword: list[SearchHit], k: int, *, method: str = "zscore") -> list[SearchHit]:
+def fuse(
+    dense: list[SearchHit], keyword: list[SearchHit], k: int, *, method: str = "zscore"
+) -> list[SearchHit]:
     """Combine two ranked candidate lists into one of at most k hits.
 
     "zscore" (default): each retriever's scores are standardised over its own candidates and summed; a
@@ -202,7 +208,11 @@ def fuse(dense: list[SearchHit], keyword: list[SearchHit], k: int, *, method: st
 
 
 def papers_search(
-    *, query: str, k: int = 10, mode: str = "hybrid", filters: SearchFilters | None = None,
+    *,
+    query: str,
+    k: int = 10,
+    mode: str = "hybrid",
+    filters: SearchFilters | None = None,
     fusion: str | None = None,
 ) -> list[SearchHit]:
     """Rank papers for a query. mode: hybrid | dense | keyword."""

@@ -1,4 +1,4 @@
-"""JSON API (ARCHITECTURE.md): GET /api/search and GET /api/papers/<arxiv_id>. Errors: {"error": ...} with 4xx."""
+"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>; errors: {"error": ...}, 4xx."""
 
 from django.conf import settings
 from django.http import JsonResponse
@@ -45,7 +45,10 @@ def search(request):
         return error(form.error_message())
     data = form.cleaned_data
     hits = papers_search(
-        query=data["q"], k=data.get("k") or DEFAULT_K, mode=data.get("mode") or "hybrid", filters=form.filters()
+        query=data["q"],
+        k=data.get("k") or DEFAULT_K,
+        mode=data.get("mode") or "hybrid",
+        filters=form.filters(),
     )
     papers = papers_by_ids([h.paper_id for h in hits])
     results = [paper_brief(papers[h.paper_id], h.score) for h in hits if h.paper_id in papers]

@@ -42,7 +42,9 @@ class SearchForm(forms.Form):
     def filters(self) -> SearchFilters:
         data = self.cleaned_data
         return SearchFilters(
-            category=data.get("category"), date_from=data.get("date_from"), date_to=data.get("date_to"),
+            category=data.get("category"),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
             author=data.get("author") or None,
         )
 

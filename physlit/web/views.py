@@ -1,4 +1,4 @@
-"""Web pages: search (or the newest papers) with filters, and one paper's page. Thin: logic lives in stages."""
+"""Web pages: search (or the newest papers) with filters, and one paper's page. Thin: logic is in stages."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -7,7 +7,11 @@ from django.shortcuts import redirect, render
 
 from physlit.corpus.selectors import categories_with_counts, paper_get, papers_by_ids, papers_newest
 from physlit.search.service import (
-    MODES, SearchUnavailable, known_categories, papers_search, papers_similar,
+    MODES,
+    SearchUnavailable,
+    known_categories,
+    papers_search,
+    papers_similar,
 )
 from physlit.web.bibtex import paper_bibtex
 from physlit.web.forms import MAX_K, SearchForm
@@ -25,15 +29,19 @@ def paper_list(request):
     page = Paginator(papers, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     archives = categories_with_counts()
     is_archive = category in {name for name, _ in archives}
-    return render(request, "web/paper_list.html", {
-        "page": page,
-        "category": category,
-        "archives": archives,
-        "selected_archive": category if is_archive else "",
-        "subcategory": "" if is_archive else category,
-        "unknown_category": bool(category) and page.paginator.count == 0,
-        "modes": MODES,
-    })
+    return render(
+        request,
+        "web/paper_list.html",
+        {
+            "page": page,
+            "category": category,
+            "archives": archives,
+            "selected_archive": category if is_archive else "",
+            "subcategory": "" if is_archive else category,
+            "unknown_category": bool(category) and page.paginator.count == 0,
+            "modes": MODES,
+        },
+    )
 
 
 def search_page(request):
@@ -51,7 +59,11 @@ def search_page(request):
     )
     papers = papers_by_ids([h.paper_id for h in hits])
     results = [
-        {"paper": papers[h.paper_id], "score": h.score, "snippet": snippet(papers[h.paper_id].abstract, query)}
+        {
+            "paper": papers[h.paper_id],
+            "score": h.score,
+            "snippet": snippet(papers[h.paper_id].abstract, query),
+        }
         for h in hits
         if h.paper_id in papers
     ]
@@ -73,9 +85,16 @@ def paper_detail(request, arxiv_id: str):
     similar_papers = papers_by_ids([h.paper_id for h in similar_hits])
     similar = [similar_papers[h.paper_id] for h in similar_hits if h.paper_id in similar_papers]
     # arXiv's doi field may hold several DOIs separated by spaces.
-    return render(request, "web/paper_detail.html", {
-        "paper": paper, "dois": paper.doi.split(), "similar": similar, "bibtex": paper_bibtex(paper),
-    })
+    return render(
+        request,
+        "web/paper_detail.html",
+        {
+            "paper": paper,
+            "dois": paper.doi.split(),
+            "similar": similar,
+            "bibtex": paper_bibtex(paper),
+        },
+    )
 
 
 def paper_bibtex_download(request, arxiv_id: str):

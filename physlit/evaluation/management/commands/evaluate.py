@@ -35,8 +35,11 @@ class Command(BaseCommand):
         except (QuestionFileError, SearchUnavailable) as exc:
             raise CommandError(str(exc)) from exc
         asked = next(iter(results.values()))["questions"] if results else 0
-        self.stdout.write(f"Search on {path.name}: {asked} of {len(questions)} questions have their paper indexed\n")
+        self.stdout.write(
+            f"Search on {path.name}: {asked} of {len(questions)} questions have their paper indexed\n"
+        )
         rows = [
-            [mode] + [f"{m[key]:.3f}" for key in ("R@1", "R@5", "R@10", "MRR@10")] for mode, m in results.items()
+            [mode] + [f"{m[key]:.3f}" for key in ("R@1", "R@5", "R@10", "MRR@10")]
+            for mode, m in results.items()
         ]
         self.stdout.write(markdown_table(["mode", "Recall@1", "Recall@5", "Recall@10", "MRR@10"], rows))
