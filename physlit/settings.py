@@ -117,6 +117,9 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", "") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# With acks_late, Redis hands an unacknowledged task to another worker after the visibility timeout
+# (1 hour by default); a harvest may run longer than that and must not run twice at once.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 12 * 3600}
 CELERY_TIMEZONE = TIME_ZONE
 
 # Harvesting arXiv.

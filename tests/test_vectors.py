@@ -49,3 +49,20 @@ def test_saved_index_loads_with_same_vectors(tmp_path):
     assert loaded.ntotal == 100
     np.testing.assert_allclose(vectors.index_vectors(loaded, np.array([150])), x[50:51], rtol=1e-6)
     assert list(vectors.index_ids(loaded)) == list(range(100, 200))
+
+
+@pytest.mark.parametrize("threshold", [10_000, 100])
+def test_removed_vectors_can_be_replaced_and_ids_listed(threshold):
+    x = unit_vectors(3000)
+    ids = np.arange(1, 3001, dtype=np.int64)
+    index = vectors.index_new(32, expected_size=3000, ivf_threshold=threshold)
+    if vectors.index_needs_training(index):
+        vectors.index_train(index, x)
+    vectors.index_add(index, x, ids)
+    assert vectors.index_remove(index, np.array([5, 6, 99999])) == 2
+    assert index.ntotal == 2998 and 5 not in set(vectors.index_ids(index))
+    with pytest.raises(KeyError):
+        vectors.index_vectors(index, np.array([5]))
+    vectors.index_add(index, x[100:101], np.array([5]))  # paper 5 revised: its new vector
+    np.testing.assert_allclose(vectors.index_vectors(index, np.array([5]))[0], x[100], rtol=1e-6)
+    assert list(vectors.index_ids(index)[:3]) == [1, 2, 3] and len(vectors.index_ids(index)) == 2999

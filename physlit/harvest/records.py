@@ -7,7 +7,11 @@ from email.utils import parsedate_to_datetime
 
 _VERSION_SUFFIX = re.compile(r"v(\d+)$")
 # New style 0704.0001 / 2401.01234, old style hep-th/9901001 (archive may carry a subject class).
-_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]*(\.[A-Z]{2})?/\d{7})$")
+# The archive's length is bounded so that every id fits Paper.arxiv_id (64).
+_ARXIV_ID = re.compile(r"^(\d{4}\.\d{4,5}|[a-z][a-z\-]{0,31}(\.[A-Z]{2})?/\d{7})$")
+# C0 control characters other than whitespace (which str.split handles): PostgreSQL refuses NUL in
+# text, and none of them belongs in metadata.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b]")
 
 
 class RecordError(ValueError):
@@ -67,8 +71,8 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse arXiv's hard line wrapping and indentation into single spaces."""
-    return " ".join((text or "").split())
+    """Collapse arXiv's hard line wrapping and indentation into single spaces; drop control characters."""
+    return " ".join(_CONTROL.sub("", text or "").split())
 
 
 def parse_date(text: str | None) -> date | None:
@@ -92,8 +96,8 @@ def parse_datetime(text: str | None) -> datetime | None:
 
 
 def author_name(keyname: str, forenames: str = "", suffix: str = "") -> str:
-    """('Hoehn', 'Philipp A', '') -> 'Philipp A Hoehn'."""
-    return " ".join(part.strip() for part in (forenames, keyname, suffix) if part and part.strip())
+    """('Hoehn', 'Philipp A', '') -> 'Philipp A Hoehn'; cleaned like clean_text, "" when blank."""
+    return clean_text(" ".join((forenames, keyname, suffix)))
 
 
 def split_authors(text: str) -> list[str]:

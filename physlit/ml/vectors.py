@@ -2,8 +2,8 @@
 
 Vectors are float32 arrays of shape (n, dim), L2-normalised, so inner product is cosine similarity.
 Ids are int64 paper primary keys (IndexIDMap2), so results map straight back to database rows.
-Small corpora get exact search (IndexFlatIP); large ones an inverted file (IndexIVFFlat) searched with
-`nprobe` lists, which must be trained on a sample before vectors are added.
+Small corpora get exact search (IndexFlatIP under IndexIDMap2); large ones an inverted file (IndexIVFFlat,
+keyed by the same ids) searched with `nprobe` lists, trained on a sample before vectors are added.
 """
 
 from __future__ import annotations
@@ -37,10 +37,12 @@ def ivf_lists(expected_size: int) -> int:
 
 
 def index_new(dim: int, *, expected_size: int, ivf_threshold: int) -> faiss.Index:
-    """An empty index: exact inner product below `ivf_threshold` vectors, IVF (approximate) above."""
+    """An empty index keyed by int64 ids: exact inner product (IndexIDMap2 over IndexFlatIP) below
+    `ivf_threshold` vectors, an inverted file (IndexIVFFlat, which stores ids itself) above."""
     faiss = _faiss()
-    inner = "Flat" if expected_size < ivf_threshold else f"IVF{ivf_lists(expected_size)},Flat"
-    return faiss.index_factory(dim, f"IDMap2,{inner}", faiss.METRIC_INNER_PRODUCT)
+    if expected_size < ivf_threshold:
+        return faiss.index_factory(dim, "IDMap2,Flat", faiss.METRIC_INNER_PRODUCT)
+    return faiss.index_factory(dim, f"IVF{ivf_lists(expected_size)},Flat", faiss.METRIC_INNER_PRODUCT)
 
 
 def index_needs_training(index: faiss.Index) -> bool:
@@ -51,13 +53,25 @@ def index_train(index: faiss.Index, sample: np.ndarray) -> None:
     """Train an IVF index's coarse quantizer on a sample (m, dim) float32 (m >= 39 × lists is best)."""
     faiss = _faiss()
     index.train(np.ascontiguousarray(sample, dtype=np.float32))
-    faiss.extract_index_ivf(index).make_direct_map()  # lets filtered search read stored vectors
+    # A hash table from id to stored vector: filtered search reads vectors, updates remove them.
+    faiss.downcast_index(index).set_direct_map_type(faiss.DirectMap.Hashtable)
 
 
 def index_add(index: faiss.Index, vectors: np.ndarray, ids: np.ndarray) -> None:
     """Add vectors (n, dim) float32 under ids (n,) int64."""
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     index.add_with_ids(vectors, np.ascontiguousarray(ids, dtype=np.int64))
+
+
+def index_remove(index: faiss.Index, ids: np.ndarray) -> int:
+    """Remove the vectors of `ids` (m,) int64 (unknown ids are ignored); returns how many were removed."""
+    faiss = _faiss()
+    ids = np.ascontiguousarray(ids, dtype=np.int64)
+    if len(ids) == 0:
+        return 0
+    if index_is_exact(index):
+        return int(index.remove_ids(ids))
+    return int(faiss.downcast_index(index).remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
 
 
 def index_save(index: faiss.Index, path: Path) -> None:
@@ -70,12 +84,12 @@ def index_save(index: faiss.Index, path: Path) -> None:
 
 
 def index_load(path: Path) -> faiss.Index:
-    return _faiss().read_index(str(path))
+    return _faiss().read_index(str(path))  # already the concrete class (IndexIDMap2 or IndexIVFFlat)
 
 
 def index_is_exact(index: faiss.Index) -> bool:
     faiss = _faiss()
-    return isinstance(faiss.downcast_index(index.index), faiss.IndexFlat)
+    return isinstance(faiss.downcast_index(index), faiss.IndexIDMap2)
 
 
 def index_kind(index: faiss.Index) -> str:
@@ -83,16 +97,25 @@ def index_kind(index: faiss.Index) -> str:
 
 
 def index_ids(index: faiss.Index) -> np.ndarray:
-    """The ids stored, (n,) int64."""
-    return _faiss().vector_to_array(index.id_map).astype(np.int64)
+    """The ids stored, (n,) int64, sorted."""
+    faiss = _faiss()
+    if index_is_exact(index):
+        return np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
+    ivf = faiss.downcast_index(index)
+    lists = ivf.invlists
+    parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy() for i in range(ivf.nlist)]
+    return np.sort(np.concatenate(parts).astype(np.int64)) if parts else np.empty(0, np.int64)
 
 
 def index_vectors(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
-    """Stored vectors of `ids` (m,) int64 → (m, dim) float32; raises for an unknown id."""
+    """Stored vectors of `ids` (m,) int64 → (m, dim) float32; raises KeyError for an id not stored."""
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     out = np.empty((len(ids), index.d), dtype=np.float32)
     for row, key in enumerate(ids):
-        out[row] = index.reconstruct(int(key))
+        try:
+            out[row] = index.reconstruct(int(key))
+        except RuntimeError as exc:
+            raise KeyError(int(key)) from exc
     return out
 
 
@@ -138,6 +161,6 @@ def index_search(
     else:
         # A broad filter: probe more lists so that enough allowed vectors are seen.
         params = faiss.SearchParametersIVF(
-            sel=selector, nprobe=min(nprobe * 4, faiss.extract_index_ivf(index).nlist)
+            sel=selector, nprobe=min(nprobe * 4, faiss.downcast_index(index).nlist)
         )
     return index.search(queries, k, params=params)

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Max
 
 from physlit.corpus.models import Paper
 from physlit.search.encoding import encoder_current
@@ -59,7 +58,11 @@ def _paper_text(title: str, abstract: str) -> str:
 
 
 def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = True) -> SearchIndex | None:
-    """Bring the search index up to date with the corpus; returns the current row (None: empty corpus)."""
+    """Bring the search index up to date with the corpus; returns the current row (None: empty corpus).
+
+    Incremental: papers not in the index yet are embedded and added, papers revised since the last build
+    are re-embedded, deleted ones removed; the keyword index is rebuilt over the same papers (seconds).
+    """
     from physlit.ml import vectors
 
     with _writer_lock(wait):
@@ -72,24 +75,31 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
         full = (
             rebuild
             or current is None
-            or current.encoder != encoder.name
-            or current.encoder_backend != encoder.backend
-            or not Path(current.path).is_dir()
+            or (current.encoder, current.encoder_backend, current.encoder_fingerprint)
+            != (encoder.name, encoder.backend, encoder.fingerprint)
+            or not (Path(current.path) / "dense.faiss").is_file()
         )
-        since = 0 if full else current.max_paper_id
-        max_id = Paper.objects.aggregate(m=Max("pk"))["m"] or 0
-        if max_id == 0:
-            return current
-        if not full and max_id <= since:
-            return current
-
         started = time.monotonic()
-        total = Paper.objects.filter(pk__lte=max_id).count()
+        in_db = np.fromiter(Paper.objects.values_list("pk", flat=True), dtype=np.int64)
+        if len(in_db) == 0:
+            return current
+        dense = None if full else vectors.index_load(Path(current.path) / "dense.faiss")
+        indexed = np.empty(0, np.int64) if full else vectors.index_ids(dense)
+        new = np.setdiff1d(in_db, indexed)
+        gone = np.setdiff1d(indexed, in_db)
+        revised = np.empty(0, np.int64)
+        if not full:
+            changed = Paper.objects.filter(updated_at__gt=current.created_at).values_list("pk", flat=True)
+            revised = np.intersect1d(np.fromiter(changed, dtype=np.int64), indexed)
+            if not (len(new) or len(gone) or len(revised)):
+                return current
+
         row = SearchIndex.objects.create(
             status=SearchIndex.Status.BUILDING,
             path="",
             encoder=encoder.name,
             encoder_backend=encoder.backend,
+            encoder_fingerprint=encoder.fingerprint,
             dim=encoder.dim,
             parent=None if full else current,
         )
@@ -97,27 +107,25 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
         tmp = final.with_name(final.name + ".tmp")
         _remove_stale(Path(settings.PHYSLIT_INDEX_DIR))
         try:
-            if full:
+            if dense is None:
                 dense = vectors.index_new(
-                    encoder.dim, expected_size=total, ivf_threshold=settings.PHYSLIT_IVF_THRESHOLD
+                    encoder.dim, expected_size=len(in_db), ivf_threshold=settings.PHYSLIT_IVF_THRESHOLD
                 )
-            else:
-                dense = vectors.index_load(Path(current.path) / "dense.faiss")
-            added = _embed_into(dense, encoder, since, max_id, progress)
-            ids, texts = [], []
+            vectors.index_remove(dense, np.concatenate([gone, revised]))
+            to_embed = np.union1d(new, revised)
+            _embed_into(dense, encoder, to_embed, progress)
+            ids = vectors.index_ids(dense)
+            texts = dict.fromkeys(ids.tolist(), "")
             for pk, title, abstract in (
-                Paper.objects.filter(pk__lte=max_id)
-                .order_by("pk")
-                .values_list("pk", "title", "abstract")
-                .iterator(chunk_size=5000)
+                Paper.objects.order_by("pk").values_list("pk", "title", "abstract").iterator(chunk_size=5000)
             ):
-                ids.append(pk)
-                texts.append(_paper_text(title, abstract))
-            keyword = KeywordIndex.build(texts)
+                if pk in texts:
+                    texts[pk] = _paper_text(title, abstract)
+            keyword = KeywordIndex.build([texts[pk] for pk in ids.tolist()])
             tmp.mkdir(parents=True)
             vectors.index_save(dense, tmp / "dense.faiss")
             keyword.save(tmp / "keyword")
-            np.save(tmp / "ids.npy", np.asarray(ids, dtype=np.int64))
+            np.save(tmp / "ids.npy", ids)
             os.replace(tmp, final)
         except BaseException as exc:
             row.status = SearchIndex.Status.FAILED
@@ -127,56 +135,49 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
             raise
         row.path = str(final)
         row.count = len(ids)
-        row.max_paper_id = max_id
-        row.added = added
+        row.max_paper_id = int(ids.max()) if len(ids) else 0
+        row.added = len(to_embed)
         row.dense_kind = vectors.index_kind(dense)
         row.build_seconds = time.monotonic() - started
         row.status = SearchIndex.Status.READY
         row.save()
+        _prune(keep=(row, current))
         log.info(
-            "index %s ready: %d papers (%d embedded) in %.1f s", row.pk, row.count, added, row.build_seconds
+            "index %s ready: %d papers (%d embedded) in %.1f s",
+            row.pk,
+            row.count,
+            row.added,
+            row.build_seconds,
         )
         return row
 
 
-def _embed_into(dense, encoder, since: int, max_id: int, progress: bool) -> int:
-    """Embed papers with since < pk <= max_id in chunks and add them to `dense`; returns how many.
+def _embed_into(dense, encoder, pks: np.ndarray, progress: bool) -> None:
+    """Embed the papers `pks` (sorted int64) in chunks and add them to `dense`.
 
     An untrained (IVF) index is trained on a sample of the new embeddings before they are added.
     """
     from physlit.ml import vectors
 
-    papers = Paper.objects.filter(pk__gt=since, pk__lte=max_id).order_by("pk")
-    total = papers.count()
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=total, unit="paper", desc="embedding", smoothing=0.05)
+        bar = tqdm(total=len(pks), unit="paper", desc="embedding", smoothing=0.05)
     held: list[tuple[np.ndarray, np.ndarray]] = []  # kept until an untrained index can be trained
-    chunk_ids: list[int] = []
-    chunk_texts: list[str] = []
-
-    def flush():
-        if not chunk_ids:
-            return
-        emb = encoder.encode(chunk_texts, batch_size=settings.PHYSLIT_ENCODE_BATCH)
-        batch = (emb, np.asarray(chunk_ids, dtype=np.int64))
+    for start in range(0, len(pks), EMBED_CHUNK):
+        chunk = pks[start : start + EMBED_CHUNK].tolist()
+        rows = Paper.objects.filter(pk__in=chunk).order_by("pk").values_list("pk", "title", "abstract")
+        chunk_ids = np.asarray([pk for pk, _, _ in rows], dtype=np.int64)
+        emb = encoder.encode(
+            [_paper_text(t, a) for _, t, a in rows], batch_size=settings.PHYSLIT_ENCODE_BATCH
+        )
         if vectors.index_needs_training(dense):
-            held.append(batch)
+            held.append((emb, chunk_ids))
         else:
-            vectors.index_add(dense, *batch)
+            vectors.index_add(dense, emb, chunk_ids)
         if bar is not None:
-            bar.update(len(chunk_ids))
-        chunk_ids.clear()
-        chunk_texts.clear()
-
-    for pk, title, abstract in papers.values_list("pk", "title", "abstract").iterator(chunk_size=EMBED_CHUNK):
-        chunk_ids.append(pk)
-        chunk_texts.append(_paper_text(title, abstract))
-        if len(chunk_ids) >= EMBED_CHUNK:
-            flush()
-    flush()
+            bar.update(len(chunk))
     if held:
         embeddings = np.concatenate([e for e, _ in held])
         rng = np.random.default_rng(0)
@@ -186,7 +187,15 @@ def _embed_into(dense, encoder, since: int, max_id: int, progress: bool) -> int:
             vectors.index_add(dense, *batch)
     if bar is not None:
         bar.close()
-    return total
+
+
+def _prune(*, keep: tuple) -> None:
+    """Delete the folders of older builds; the current and the previous one stay for processes still
+    serving from it until they notice the new row."""
+    kept = {Path(r.path).name for r in keep if r is not None and r.path}
+    for folder in Path(settings.PHYSLIT_INDEX_DIR).iterdir():
+        if folder.is_dir() and folder.name.isdigit() and folder.name not in kept:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _remove_stale(folder: Path) -> None:

@@ -13,6 +13,7 @@ class SearchIndex(models.Model):
     path = models.CharField(max_length=500, help_text="folder holding dense.faiss, keyword/ and ids.npy")
     encoder = models.CharField(max_length=500, help_text="encoder model path or hub id")
     encoder_backend = models.CharField(max_length=32)
+    encoder_fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of weights and export")
     dim = models.PositiveIntegerField(default=0)
     count = models.PositiveIntegerField(default=0, help_text="papers in the index")
     max_paper_id = models.BigIntegerField(default=0, help_text="papers with a larger pk are not indexed yet")

@@ -65,6 +65,13 @@ _lock = threading.Lock()
 _state: dict[str, object] = {"loaded": None, "checked": 0.0}
 
 
+def _positions(ids: np.ndarray, pks: np.ndarray) -> np.ndarray:
+    """Positions in the sorted `ids` of those `pks` that are indexed (others dropped)."""
+    pos = np.searchsorted(ids, pks)
+    pos = np.minimum(pos, max(len(ids) - 1, 0))
+    return pos[ids[pos] == pks] if len(ids) else np.empty(0, np.int64)
+
+
 def _load(row: SearchIndex) -> _Loaded:
     from physlit.ml import vectors
 
@@ -72,26 +79,27 @@ def _load(row: SearchIndex) -> _Loaded:
     ids = np.load(folder / "ids.npy")
     dense = vectors.index_load(folder / "dense.faiss")
     keyword = KeywordIndex.load(folder / "keyword", len(ids))
+    dated = list(Paper.objects.filter(first_submitted__isnull=False).values_list("pk", "first_submitted"))
     dates = np.zeros(len(ids), dtype=np.int32)
-    for pk, first in (
-        Paper.objects.filter(pk__lte=row.max_paper_id)
-        .values_list("pk", "first_submitted")
-        .iterator(chunk_size=20000)
-    ):
-        pos = np.searchsorted(ids, pk)
-        if pos < len(ids) and ids[pos] == pk and first:
-            dates[pos] = first.toordinal()
-    buckets: dict[str, list[int]] = {}
-    rows = PaperCategory.objects.filter(paper_id__lte=row.max_paper_id).values_list(
-        "paper_id", "category", "archive"
-    )
-    for pk, category, archive in rows.iterator(chunk_size=50000):
-        pos = int(np.searchsorted(ids, pk))
-        if pos < len(ids) and ids[pos] == pk:
-            buckets.setdefault(category, []).append(pos)
-            if archive != category:
-                buckets.setdefault(archive, []).append(pos)
-    categories = {name: np.unique(np.asarray(p, dtype=np.int64)) for name, p in buckets.items()}
+    if dated:
+        pks = np.fromiter((pk for pk, _ in dated), dtype=np.int64, count=len(dated))
+        ords = np.fromiter((d.toordinal() for _, d in dated), dtype=np.int32, count=len(dated))
+        pos = np.searchsorted(ids, pks).clip(0, max(len(ids) - 1, 0))
+        hit = ids[pos] == pks
+        dates[pos[hit]] = ords[hit]
+    rows = list(PaperCategory.objects.values_list("paper_id", "category", "archive"))
+    categories: dict[str, np.ndarray] = {}
+    if rows:
+        pks = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+        pos = np.searchsorted(ids, pks).clip(0, max(len(ids) - 1, 0))
+        hit = ids[pos] == pks
+        buckets: dict[str, list[int]] = {}
+        for (_, category, archive), p, ok in zip(rows, pos.tolist(), hit.tolist()):
+            if ok:
+                buckets.setdefault(category, []).append(p)
+                if archive != category:
+                    buckets.setdefault(archive, []).append(p)
+        categories = {name: np.unique(np.asarray(p, dtype=np.int64)) for name, p in buckets.items()}
     return _Loaded(row=row, dense=dense, keyword=keyword, ids=ids, dates=dates, categories=categories)
 
 
@@ -138,13 +146,11 @@ def _mask(loaded: _Loaded, filters: SearchFilters) -> np.ndarray | None:
         mask &= (loaded.dates <= filters.date_to.toordinal()) & (loaded.dates > 0)
     if filters.author:
         pks = np.fromiter(
-            Paper.objects.filter(
-                pk__lte=loaded.row.max_paper_id, authors_text__icontains=filters.author.lower()
-            ).values_list("pk", flat=True),
+            Paper.objects.filter(authors_text__icontains=filters.author.lower()).values_list("pk", flat=True),
             dtype=np.int64,
         )
         allowed = np.zeros(len(loaded.ids), dtype=bool)
-        allowed[np.searchsorted(loaded.ids, pks)] = True
+        allowed[_positions(loaded.ids, pks)] = True
         mask &= allowed
     return mask
 
@@ -242,10 +248,10 @@ def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:
     from physlit.ml import vectors
 
     loaded = _loaded()
-    pos = int(np.searchsorted(loaded.ids, paper_id))
-    if pos >= len(loaded.ids) or loaded.ids[pos] != paper_id:
+    try:
+        vector = vectors.index_vectors(loaded.dense, np.asarray([paper_id]))[0]
+    except KeyError:  # stored after this index was built
         return []
-    vector = vectors.index_vectors(loaded.dense, np.asarray([paper_id]))[0]
     hits = _dense(loaded, vector, k + 1, None)
     return [h for h in hits if h.paper_id != paper_id][:k]
 

@@ -1,0 +1,176 @@
+"""physlit.ml.encoder with real models: the packaged all-MiniLM-L6-v2 and a tiny BERT built here."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from physlit.ml import encoder as enc  # noqa: E402
+
+PHYSICS = [
+    enc.paper_text(
+        "Entanglement entropy of black holes from the replica trick",
+        "We compute the von Neumann entropy of Hawking radiation using replica wormholes in "
+        "Jackiw-Teitelboim gravity and reproduce the Page curve of an evaporating black hole.",
+    ),
+    enc.paper_text(
+        "Topological superconductivity in proximitized nanowires",
+        "Majorana zero modes are predicted at the ends of semiconductor nanowires with strong spin-orbit "
+        "coupling in contact with an s-wave superconductor. We study the effect of disorder on the "
+        "topological gap and the zero-bias conductance peak.",
+    ),
+    enc.paper_text("Dark matter direct detection", "Limits on WIMP-nucleon cross sections from xenon."),
+    enc.paper_text(
+        "Quantum error correction with surface codes",
+        "We report the threshold of the surface code under circuit-level depolarizing noise and estimate "
+        "the number of physical qubits required for fault-tolerant quantum computation. " * 3,
+    ),
+    enc.paper_text(
+        "Gravitational waves from binary neutron star mergers",
+        "The tidal deformability inferred from GW170817 constrains the equation of state of dense matter.",
+    ),
+    enc.paper_text("Lattice QCD", "Hadron masses from first principles."),
+]
+
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("onnx-cache")
+
+
+@pytest.fixture(scope="module")
+def int8(cache_dir: Path) -> enc.Encoder:
+    return enc.get_encoder(backend="onnx-int8", cache_dir=cache_dir)
+
+
+@pytest.fixture(scope="module")
+def reference() -> enc.Encoder:
+    return enc.get_encoder(backend="torch")
+
+
+def test_paper_text_is_title_full_stop_abstract_with_whitespace_collapsed():
+    assert (
+        enc.paper_text("On  spin\n chains", "  We study\n  spin chains. ")
+        == "On spin chains. We study spin chains."
+    )
+    assert enc.paper_text("Is it dark matter?", "No.") == "Is it dark matter? No."
+    assert enc.paper_text("", "Only an abstract.") == "Only an abstract."
+
+
+def test_importing_the_encoder_module_loads_no_ml_library():
+    code = (
+        "import sys, physlit.ml.encoder\n"
+        "heavy = [m for m in ('torch', 'onnxruntime', 'transformers', 'sentence_transformers', 'faiss')"
+        " if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+
+
+@pytest.mark.slow
+def test_encode_returns_unit_norm_float32_rows_of_the_model_dimension(int8):
+    out = int8.encode(PHYSICS, batch_size=4)
+    assert (int8.name, int8.backend, int8.dim) == (enc.DEFAULT_MODEL_NAME, "onnx-int8", 384)
+    assert out.shape == (len(PHYSICS), 384) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    assert int8.encode([]).shape == (0, 384)
+
+
+@pytest.mark.slow
+def test_encode_returns_rows_in_input_order_after_sorting_by_length(int8, cache_dir):
+    fp32 = enc.get_encoder(backend="onnx", cache_dir=cache_dir)  # exact per row, unlike int8's batch scales
+    texts = [PHYSICS[2], PHYSICS[3], PHYSICS[5], PHYSICS[0], PHYSICS[4], PHYSICS[1]]  # lengths shuffled
+    together = fp32.encode(texts, batch_size=2)
+    one_by_one = np.vstack([fp32.encode([t]) for t in texts])
+    np.testing.assert_allclose(together, one_by_one, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_onnx_int8_agrees_with_sentence_transformers_fp32(int8, reference, cache_dir):
+    expected = reference.encode(PHYSICS)
+    assert np.min(np.sum(int8.encode(PHYSICS) * expected, axis=1)) >= 0.98
+    fp32 = enc.get_encoder(backend="onnx", cache_dir=cache_dir)
+    assert np.min(np.sum(fp32.encode(PHYSICS) * expected, axis=1)) >= 0.9999
+
+
+@pytest.mark.slow
+def test_second_load_reuses_the_exported_files(int8, cache_dir):
+    files = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in int8.artifact.parent.iterdir()}
+    assert {p.name for p in files} == {"model.onnx", "model-int8.onnx", "meta.json"}  # no temp files left
+    assert int8.artifact.parent.name == f"sentence-transformers--all-MiniLM-L6-v2-{int8.fingerprint}"
+    enc.get_encoder.cache_clear()
+    again = enc.get_encoder(backend="onnx-int8", cache_dir=cache_dir)
+    assert again is not int8 and again.artifact == int8.artifact
+    assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in int8.artifact.parent.iterdir()} == files
+
+
+def write_tiny_bert(path: Path) -> None:
+    """A 2-layer, 32-wide BERT with random weights and its own vocabulary, saved by transformers."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    words = "the of a we in and to is for quantum field black hole spin gauge theory entropy mass".split()
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, *"abcdefghijklmnopqrstuvwxyz.,-"]
+    vocab += [f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
+    path.mkdir()
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    BertTokenizerFast(vocab_file=str(path / "vocab.txt")).save_pretrained(path)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    BertModel(config).eval().save_pretrained(path)
+
+
+def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tmp_path):
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    model_dir = tmp_path / "tiny-bert"
+    write_tiny_bert(model_dir)
+    texts = ["black hole entropy", "the mass of a gauge field in quantum theory is", "spin"]
+    tiny = enc.get_encoder(model_dir, backend="onnx", cache_dir=tmp_path / "cache")
+    assert (tiny.name, tiny.dim, tiny.max_seq_length) == ("tiny-bert", 32, 64)
+    assert tiny.artifact.parent.parent == tmp_path / "cache"
+
+    tokenizer, model = AutoTokenizer.from_pretrained(model_dir), AutoModel.from_pretrained(model_dir)
+    batch = tokenizer(texts, padding=True, return_tensors="pt")
+    with torch.inference_mode():
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"][..., None].float()
+    expected = torch.nn.functional.normalize((hidden * mask).sum(1) / mask.sum(1), dim=1).numpy()
+    np.testing.assert_allclose(tiny.encode(texts, batch_size=2), expected, atol=1e-5)
+
+    quantized = enc.get_encoder(model_dir, backend="onnx-int8", cache_dir=tmp_path / "cache")
+    assert quantized.artifact.parent == tiny.artifact.parent
+    assert quantized.encode(texts).shape == (3, 32)
+
+
+def test_pooling_and_length_come_from_the_sentence_transformers_config(tmp_path):
+    root = tmp_path / "st-model"
+    (root / "1_Pooling").mkdir(parents=True)
+    (root / "modules.json").write_text(
+        '[{"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},'
+        ' {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"}]'
+    )
+    (root / "1_Pooling" / "config.json").write_text(
+        '{"word_embedding_dimension": 48, "pooling_mode_cls_token": true, "pooling_mode_mean_tokens": false}'
+    )
+    (root / "sentence_bert_config.json").write_text('{"max_seq_length": 128, "do_lower_case": true}')
+    (root / "config.json").write_text('{"hidden_size": 48, "max_position_embeddings": 512}')
+    spec = enc.model_spec(root, max_seq_length=100)
+    assert (spec.pooling, spec.dim, spec.max_seq_length, spec.do_lower_case) == ("cls", 48, 100, True)
+    assert enc.model_spec(root).max_seq_length == 128
+
+    packaged = enc.model_spec()
+    assert (packaged.name, packaged.pooling, packaged.max_seq_length) == (enc.DEFAULT_MODEL_NAME, "mean", 256)
