@@ -32,5 +32,5 @@ RUN python manage.py collectstatic --noinput \
 USER physlit
 
 EXPOSE 8000
-CMD ["gunicorn", "physlit.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "120", \
-     "--access-logfile", "-"]
+# physlit.gunicorn_conf: one core per sync worker, and the index loaded before a worker takes requests.
+CMD ["gunicorn", "-c", "python:physlit.gunicorn_conf", "--access-logfile", "-", "physlit.wsgi"]

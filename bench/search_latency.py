@@ -83,7 +83,7 @@ def main() -> None:
         os.environ,
         DATABASE_URL=args.database_url,
         PHYSLIT_VAR_DIR=args.var_dir,
-        DJANGO_DEBUG="0",
+        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="physlit-benchmark-only",
         HF_HUB_OFFLINE="1",
         PYTHONPATH=str(ROOT),
     )

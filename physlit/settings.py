@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -36,8 +37,10 @@ def envlist(name: str, default: str) -> list[str]:
 VAR_DIR = Path(env("PHYSLIT_VAR_DIR", str(BASE_DIR / "var")))
 SHARED_DIR = Path(env("PHYSLIT_SHARED_DIR", str(BASE_DIR.parent / "shared")))
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", "physlit-dev-only-insecure-key")
 DEBUG = envbool("DJANGO_DEBUG", True)
+SECRET_KEY = env("DJANGO_SECRET_KEY", "physlit-dev-only-insecure-key" if DEBUG else "")
+if not SECRET_KEY:
+    raise ImproperlyConfigured("set DJANGO_SECRET_KEY when DJANGO_DEBUG is off")
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 
 INSTALLED_APPS = [

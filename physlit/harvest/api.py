@@ -8,7 +8,7 @@ Stops at `since`, at max_records, or (without `since`) at the first page of pape
 import itertools
 import logging
 import time
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import arxiv
@@ -83,14 +83,14 @@ def api_record(result: arxiv.Result) -> PaperRecord:
     versions = [VersionRecord(1, result.published)]
     if version and version > 1:
         versions.append(VersionRecord(version, result.updated))
-    categories = [result.primary_category] if result.primary_category else []
-    categories += [c for c in result.categories if c not in categories]
+    # Primary first, each once.
+    categories = [c for c in dict.fromkeys(map(clean_text, [result.primary_category, *result.categories])) if c]
     return PaperRecord(
         arxiv_id=arxiv_id,
         source="api",
         title=clean_text(result.title),
         abstract=clean_text(result.summary),
-        authors=[clean_text(a.name) for a in result.authors if a.name],
+        authors=[name for name in (clean_text(a.name) for a in result.authors) if name],
         categories=categories,
         comments=clean_text(result.comment),
         journal_ref=clean_text(result.journal_ref),
@@ -111,22 +111,24 @@ def _already_stored(records: list[PaperRecord]) -> bool:
     return all(stored.get(r.arxiv_id, -1) >= r.latest_version for r in records)
 
 
-def _save_page(run: HarvestRun, records: list[PaperRecord], seen: int, categories: list[str]) -> None:
+def _cursors(categories: list[str]) -> list[HarvestCursor]:
+    return [
+        HarvestCursor.objects.get_or_create(source="api", set_spec=f"cat:{c}", metadata_prefix="")[0]
+        for c in categories
+    ]
+
+
+def _save_page(
+    run: HarvestRun, records: list[PaperRecord], seen: int, cursors: list[HarvestCursor]
+) -> None:
     with transaction.atomic():
         result = papers_upsert(records)
-        for category in categories:
-            dates = [
-                r.first_submitted
-                for r in records
-                if r.first_submitted and categories_match(r.categories, [category])
-            ]
-            if dates:
-                cursor, _ = HarvestCursor.objects.select_for_update().get_or_create(
-                    source="api", set_spec=f"cat:{category}", metadata_prefix=""
-                )
-                if cursor.from_date is None or max(dates) > cursor.from_date:
-                    cursor.from_date = max(dates)
-                    cursor.save(update_fields=["from_date", "updated_at"])
+        oldest = min((r.first_submitted for r in records if r.first_submitted), default=None)
+        for cursor in cursors:
+            # How far down this unfinished walk got: above it, stored papers prove nothing (see module doc).
+            if oldest and (cursor.list_from_date is None or oldest < cursor.list_from_date):
+                cursor.list_from_date = oldest
+                cursor.save(update_fields=["list_from_date", "updated_at"])
         run.pages += 1
         run.records_seen += seen
         run.records_skipped += seen - len(records)
@@ -135,6 +137,22 @@ def _save_page(run: HarvestRun, records: list[PaperRecord], seen: int, categorie
         run.save(
             update_fields=["pages", "records_seen", "records_skipped", "papers_created", "papers_updated"]
         )
+
+
+def _cursors_advance(
+    cursors: list[HarvestCursor], categories: list[str], newest: dict[str, date], since: date | None
+) -> None:
+    """After a completed walk down to `since`: move each category's from_date to its newest submission
+    seen, unless the walk started after that from_date (which would skip the papers in between)."""
+    with transaction.atomic():
+        for cursor, category in zip(cursors, categories, strict=True):
+            if category not in newest:
+                continue
+            if cursor.from_date and since and since > cursor.from_date:
+                continue
+            cursor.from_date = max(cursor.from_date or date.min, newest[category])
+            cursor.list_from_date = None
+            cursor.save(update_fields=["from_date", "list_from_date", "updated_at"])
 
 
 def api_harvest(
@@ -150,6 +168,12 @@ def api_harvest(
         sort_by=arxiv.SortCriterion.SubmittedDate,
         sort_order=arxiv.SortOrder.Descending,
     )
+    cursors = _cursors(categories)
+    if since is None and all(c.from_date for c in cursors):
+        # A day of overlap: papers announced later can carry an earlier submission date.
+        since = min(c.from_date for c in cursors) - timedelta(days=1)
+    # Set when an earlier walk was interrupted: the papers it stored say nothing about what lies below.
+    unfinished = min((c.list_from_date for c in cursors if c.list_from_date), default=None)
     url = settings.PHYSLIT_ARXIV_API_URL
     logger.info(
         "arXiv API %s: %s, newest first, down to %s", url, query, since or "the papers already stored"
@@ -157,6 +181,8 @@ def api_harvest(
     started = time.monotonic()
     results = client.results(search)
     remaining = max_records
+    newest: dict[str, date] = {}
+    complete = False
     try:
         while remaining is None or remaining > 0:
             # islice stops at the page boundary without asking the client for the next page.
@@ -164,7 +190,8 @@ def api_harvest(
                 itertools.islice(results, page_size if remaining is None else min(page_size, remaining))
             )
             if not batch:
-                return
+                complete = True
+                break
             records, reached_since = [], False
             for result in batch:
                 if since and result.published.date() < since:
@@ -174,8 +201,17 @@ def api_harvest(
                     records.append(api_record(result))
                 except RecordError as exc:
                     logger.warning("arXiv API entry skipped: %s", exc)
-            all_stored = not since and bool(records) and _already_stored(records)
-            _save_page(run, records, len(batch), categories)
+            for r in records:
+                for category in categories:
+                    if r.first_submitted and categories_match(r.categories, [category]):
+                        newest[category] = max(newest.get(category, date.min), r.first_submitted)
+            all_stored = (
+                not since
+                and bool(records)
+                and (unfinished is None or all(r.first_submitted < unfinished for r in records))
+                and _already_stored(records)
+            )
+            _save_page(run, records, len(batch), cursors)
             if remaining is not None:
                 remaining -= len(records)
             elapsed = max(time.monotonic() - started, 1e-6)
@@ -192,7 +228,8 @@ def api_harvest(
                     "arXiv API: reached %s; stopping",
                     f"papers older than {since}" if reached_since else "a page of papers already stored",
                 )
-                return
+                complete = True
+                break
     except arxiv.HTTPError as exc:
         if 400 <= exc.status < 500:
             raise HarvestError(f"arXiv API rejected the query (HTTP {exc.status}) [{exc.url}]") from exc
@@ -203,3 +240,7 @@ def api_harvest(
         ) from exc
     except requests.RequestException as exc:
         raise HarvestNetworkError(f"could not reach arXiv at {url}: {exc}") from exc
+    # Only a walk that got all the way down moves the cursors: an interrupted one is redone from the
+    # same `since`, so that nothing below where it stopped is skipped.
+    if complete:
+        _cursors_advance(cursors, categories, newest, since)

@@ -73,7 +73,7 @@ def _authors(obj: dict[str, Any]) -> list[str]:
         names = [
             author_name(*(part if isinstance(part, str) else "" for part in entry[:3]))
             for entry in parsed
-            if isinstance(entry, list)
+            if isinstance(entry, list) and entry
         ]
         names = [n for n in names if n]
         if names:
@@ -136,6 +136,10 @@ def _parsed_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, PaperRecord | s
             yield lineno, str(exc)
         except ValueError as exc:  # bad JSON or bad UTF-8
             yield lineno, f"invalid JSON: {exc}"
+        except RecursionError:
+            yield lineno, "invalid JSON: nested too deeply"
+        except TypeError as exc:  # a value of an unexpected type that the checks above let through
+            yield lineno, f"unexpected structure: {exc}"
 
 
 def snapshot_import(
