@@ -4,7 +4,7 @@ backends, in one run. Prints a markdown table: papers/s, speed-up over the basel
     flock /tmp/physlit-bench.lock .venv/bin/python bench/encode_speed.py [--n 2000] [--rounds 3]
 
 Rounds interleave the encoders (baseline, onnx, onnx-int8, baseline, ...) and the table takes each one's
-median, so load from other processes on the machine hits all of them alike.
+fastest round: on a machine shared with other work the least-disturbed run is the closest to the truth.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -61,7 +60,7 @@ def main() -> None:
     parser.add_argument("--backends", default="onnx,onnx-int8", help="comma-separated physlit backends")
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "models" / "onnx")
     parser.add_argument("--max-seq-length", type=int, default=None, help="cap the model's sequence length")
-    parser.add_argument("--rounds", type=int, default=1, help="interleaved timing rounds; the median counts")
+    parser.add_argument("--rounds", type=int, default=1, help="interleaved timing rounds; the fastest counts")
     parser.add_argument(
         "--save-embeddings", type=Path, help=f"write the {enc.DEFAULT_BACKEND} embeddings here (.npy)"
     )
@@ -97,20 +96,20 @@ def main() -> None:
     load.append(os.getloadavg()[0])
 
     base_label = next(iter(runners))
-    reference, base_time = outputs[base_label], statistics.median(seconds[base_label])
+    reference, base_time = outputs[base_label], min(seconds[base_label])
     print(
         f"\n{len(texts)} papers (seed {args.seed}) from {args.data.name}; batch {args.batch_size}; "
-        f"max_seq_length {args.max_seq_length or spec.max_seq_length}; {args.rounds} round(s), median; "
+        f"max_seq_length {args.max_seq_length or spec.max_seq_length}; {args.rounds} round(s), fastest; "
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}); "
         f"load average {load[0]:.1f} → {load[1]:.1f}\n"
     )
     print("| encoder | papers/s | × fp32 | mean cos to fp32 | min cos to fp32 |")
     print("|---|---:|---:|---:|---:|")
     for label, times in seconds.items():
-        median = statistics.median(times)
+        best = min(times)
         cos = np.sum(outputs[label] * reference, axis=1)
         print(
-            f"| {label} | {len(texts) / median:.1f} | {base_time / median:.2f} | "
+            f"| {label} | {len(texts) / best:.1f} | {base_time / best:.2f} | "
             f"{cos.mean():.4f} | {cos.min():.4f} |"
         )
 

@@ -2,7 +2,7 @@
 
 import json
 import socket
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import arxiv
@@ -71,10 +71,11 @@ def test_api_harvest_stores_papers_newest_first_with_versions_and_primary_catego
     assert cursor.from_date == max(published(r) for r in wanted).date()
 
 
-def test_api_harvest_stops_at_the_first_page_of_papers_already_stored(fake_arxiv):
+def test_api_harvest_without_a_cursor_stops_at_the_first_page_of_papers_already_stored(fake_arxiv):
     fake_arxiv.add(generate_records(20, categories=["hep-th"]))
     first_run = harvest_api()
     assert first_run.papers_created == 20 and len(fake_arxiv.requests) == 4
+    HarvestCursor.objects.all().delete()  # as if the corpus came from a snapshot
 
     fake_arxiv.add(generate_records(3, categories=["hep-th"], start=date(2025, 6, 1), id_offset=500))
     before = len(fake_arxiv.requests)
@@ -84,6 +85,54 @@ def test_api_harvest_stops_at_the_first_page_of_papers_already_stored(fake_arxiv
     assert len(fake_arxiv.requests) - before == 2
     assert (run.papers_created, run.papers_updated, run.pages) == (3, 0, 2)
     assert Paper.objects.count() == 23
+
+
+def test_an_interrupted_api_run_leaves_the_cursor_and_the_rerun_fetches_everything(fake_arxiv):
+    older = generate_records(10, categories=["hep-th"])
+    fake_arxiv.add(older)
+    harvest_api()
+    cursor = HarvestCursor.objects.get()
+    assert cursor.from_date == max(published(r) for r in older).date()
+    newer = generate_records(20, categories=["hep-th"], start=date(2025, 6, 1), id_offset=500)
+    fake_arxiv.add(newer)
+    fake_arxiv.fail_next(100, status=503, after=1)  # page 2 never comes
+
+    with pytest.raises(HarvestNetworkError):
+        harvest_api()
+    assert Paper.objects.count() == 15
+    cursor.refresh_from_db()
+    assert cursor.from_date == max(published(r) for r in older).date()
+
+    fake_arxiv.clear_faults()
+    first = len(fake_arxiv.requests)
+    rerun = harvest_api()
+
+    assert rerun.papers_created == 15 and Paper.objects.count() == 30
+    # Down to a day before the cursor, and no further.
+    since = cursor.from_date - timedelta(days=1)
+    reached = sum(published(r).date() >= since for r in older + newer)
+    assert len(fake_arxiv.requests) - first == -(-(reached + 1) // 5)
+    cursor.refresh_from_db()
+    assert cursor.from_date == max(published(r) for r in newer).date()
+
+
+def test_an_interrupted_first_api_run_is_completed_by_the_rerun(fake_arxiv):
+    records = generate_records(20, categories=["hep-th"])
+    fake_arxiv.add(records)
+    fake_arxiv.fail_next(100, status=503, after=1)
+    with pytest.raises(HarvestNetworkError):
+        harvest_api()
+    assert Paper.objects.count() == 5
+    assert HarvestCursor.objects.get().from_date is None
+
+    fake_arxiv.clear_faults()
+    rerun = harvest_api()
+
+    # Page 1 is all stored, by the interrupted run: no sign that what lies below is.
+    assert rerun.papers_created == 15
+    assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {r["id"] for r in records}
+    cursor = HarvestCursor.objects.get()
+    assert (cursor.from_date, cursor.list_from_date) == (max(published(r) for r in records).date(), None)
 
 
 def test_api_harvest_stops_where_results_get_older_than_since(fake_arxiv):
@@ -169,6 +218,28 @@ def test_api_unreachable_is_a_network_error_naming_the_url(settings):
         harvest_api()
     run = HarvestRun.objects.get()
     assert run.status == "failed" and "connection refused" in run.error
+
+
+def test_blank_author_names_and_categories_are_left_out():
+    moment = datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC)
+    result = arxiv.Result(
+        entry_id="http://arxiv.org/abs/2401.00001v1",
+        updated=moment,
+        published=moment,
+        title="A title",
+        authors=[
+            arxiv.Result.Author("  "),
+            arxiv.Result.Author(" Ana\n Núñez "),
+            arxiv.Result.Author("\x00"),
+        ],
+        primary_category="hep-th",
+        categories=["hep-th", " ", "gr-qc"],
+    )
+
+    record = api_record(result)
+
+    assert record.authors == ["Ana Núñez"]
+    assert record.categories == ["hep-th", "gr-qc"]
 
 
 # --- real arXiv API responses -------------------------------------------------------------------

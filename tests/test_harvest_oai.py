@@ -1,23 +1,27 @@
 """OAI-PMH harvesting through the real client over HTTP against the fake arXiv; the harvest command."""
 
 import os
+import re
 import shutil
 import signal
 import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection, transaction
 
 from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestCursor, HarvestRun, Paper
 from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
+from physlit.harvest import oai
 from physlit.harvest.errors import HarvestError, HarvestNetworkError
 from physlit.harvest.oai import oai_page_parse
 from physlit.harvest.records import clean_text
@@ -196,7 +200,9 @@ def test_harvest_resumes_after_a_failed_page_without_loss_or_duplicates(fake_arx
     after_resume = corpus_snapshot()
     assert len(after_resume) == 30
     cursor.refresh_from_db()
-    assert (cursor.resumption_token, cursor.from_date) == ("", utc_today())
+    # The resumed list's first page came in the failed run, on a date the cursor does not keep: the
+    # last page's date less a day stands in for it.
+    assert (cursor.resumption_token, cursor.from_date) == ("", utc_today() - timedelta(days=1))
 
     # The same harvest in one clean run stores exactly the same thing.
     Paper.objects.all().delete()
@@ -326,6 +332,108 @@ def test_max_records_stops_early_and_the_next_run_continues_without_loss(fake_ar
     second = harvest_oai()
     assert second.papers_created == 13
     assert set(Paper.objects.values_list("arxiv_id", flat=True)) == {r["id"] for r in records}
+
+
+def response_dates(monkeypatch, fake, *moments):
+    """The fake arXiv's responseDate is each of `moments` in turn, as if its pages came days apart."""
+    clock = iter(moments)
+    envelope = fake._oai_envelope
+
+    def dated(*args, **kwargs):
+        stamp = f"<responseDate>{next(clock):%Y-%m-%dT%H:%M:%SZ}</responseDate>".encode()
+        return re.sub(rb"<responseDate>[^<]*</responseDate>", stamp, envelope(*args, **kwargs))
+
+    monkeypatch.setattr(fake, "_oai_envelope", dated)
+
+
+@pytest.mark.django_db
+def test_a_list_paged_over_several_days_moves_the_cursor_to_its_first_pages_date(fake_arxiv, monkeypatch):
+    fake_arxiv.add(generate_records(15, categories=["hep-th"]))
+    response_dates(monkeypatch, fake_arxiv, *(datetime(2026, 3, day, 12, tzinfo=UTC) for day in (1, 3, 5)))
+
+    harvest_oai()
+
+    # Records changed on 2 or 4 March may be missing from a list that began on 1 March.
+    assert HarvestCursor.objects.get().from_date == date(2026, 3, 1)
+
+
+@pytest.mark.django_db
+def test_an_explicit_since_later_than_the_cursor_does_not_skip_the_records_in_between(fake_arxiv):
+    older = generate_records(6, categories=["hep-th"])
+    newer = generate_records(6, categories=["hep-th"], id_offset=100)
+    fake_arxiv.add(older, datestamp=date(2024, 2, 1))
+    fake_arxiv.add(newer, datestamp=date(2024, 3, 1))
+    HarvestCursor.objects.create(
+        source="oai", set_spec="physics:hep-th", metadata_prefix="arXiv", from_date=date(2024, 1, 15)
+    )
+
+    assert harvest_oai(since=date(2024, 2, 15)).papers_created == 6
+    assert HarvestCursor.objects.get().from_date == date(2024, 1, 15)
+
+    first = len(fake_arxiv.requests)
+    run = harvest_oai()
+
+    assert fake_arxiv.requests[first].params["from"] == "2024-01-15"
+    assert run.papers_created == 6
+    assert Paper.objects.count() == 12
+    assert HarvestCursor.objects.get().from_date == utc_today()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_run_of_a_set_another_run_holds_refuses_at_once(fake_arxiv):
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has no row locks (no SELECT ... FOR UPDATE); the moved-cursor test covers it")
+    fake_arxiv.add(generate_records(10, categories=["hep-th"]))
+    HarvestCursor.objects.create(source="oai", set_spec="physics:hep-th", metadata_prefix="arXiv")
+    locked, release = threading.Event(), threading.Event()
+
+    def other_run_saving_a_page():
+        try:
+            with transaction.atomic():
+                HarvestCursor.objects.select_for_update().get(set_spec="physics:hep-th")
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=other_run_saving_a_page)
+    other.start()
+    try:
+        assert locked.wait(timeout=10)
+        started = time.monotonic()
+        with pytest.raises(HarvestError, match="another harvest of physics:hep-th is running"):
+            harvest_oai()
+        assert time.monotonic() - started < 5  # no waiting for the lock
+    finally:
+        release.set()
+        other.join(timeout=10)
+    assert fake_arxiv.requests == []
+    assert HarvestRun.objects.get().status == "failed"
+    assert Paper.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_run_whose_cursor_another_run_moves_stops_without_saving_its_page(fake_arxiv, monkeypatch):
+    fake_arxiv.add(generate_records(15, categories=["hep-th"]))
+    calls = []
+
+    def http_get_while_another_run_commits_a_page(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            theirs = HarvestCursor.objects.get()
+            theirs.resumption_token = "their-token"
+            theirs.save()
+        return real_http_get(*args, **kwargs)
+
+    real_http_get = oai.http_get
+    monkeypatch.setattr(oai, "http_get", http_get_while_another_run_commits_a_page)
+
+    with pytest.raises(HarvestError, match="another harvest of physics:hep-th is running"):
+        harvest_oai()
+
+    assert Paper.objects.count() == 5  # page 2 was rolled back, not stored beside the other run's
+    assert HarvestCursor.objects.get().resumption_token == "their-token"
+    assert len(calls) == 2
 
 
 # --- OAI errors -------------------------------------------------------------------------------

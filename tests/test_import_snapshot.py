@@ -129,6 +129,53 @@ def test_malformed_lines_are_reported_with_line_numbers_and_the_rest_imports(tmp
     assert any("not an arXiv id" in m for m in warned)
 
 
+def test_an_empty_author_entry_is_skipped_and_deeply_nested_json_is_a_malformed_line(tmp_path, caplog):
+    path = write(
+        tmp_path / "snap.jsonl",
+        [
+            kaggle("0704.0001", authors_parsed=[[], ["Yuan", "C.-P.", ""], [None]]),
+            "[" * 100_000 + "]" * 100_000,
+            kaggle("0704.0003"),
+        ],
+    )
+    with caplog.at_level(logging.WARNING, logger="physlit.harvest.snapshot"):
+        run = snapshot_import(path, progress=False)
+
+    assert run.status == HarvestRun.Status.SUCCEEDED
+    assert ids() == {"0704.0001", "0704.0003"}
+    assert Paper.objects.get(arxiv_id="0704.0001").authors == ["C.-P. Yuan"]
+    assert run.params["counts"]["malformed"] == 1
+    assert any("snap.jsonl:2: skipped malformed line" in r.getMessage() for r in caplog.records)
+
+
+def test_control_characters_and_overlong_values_do_not_fail_the_batch(tmp_path):
+    # PostgreSQL refuses NUL in text and values longer than a CharField; SQLite takes both.
+    doi = "10.1103/" + "x" * 392
+    path = write(
+        tmp_path / "snap.jsonl",
+        [
+            kaggle(
+                "0704.0001",
+                title="Bell\x07 and\ttab",
+                abstract="Before\x00after the NUL.\x1b",
+                doi=doi,
+                categories="hep-th " + "junk" * 10,
+                authors_parsed=[["\x00", "", ""], ["Yuan", "C.\x00", ""]],
+            ),
+            kaggle("0704.0002"),
+        ],
+    )
+    run = snapshot_import(path, progress=False)
+
+    assert (run.status, run.papers_created) == (HarvestRun.Status.SUCCEEDED, 2)
+    paper = Paper.objects.get(arxiv_id="0704.0001")
+    assert (paper.title, paper.abstract) == ("Bell and tab", "Beforeafter the NUL.")
+    assert paper.authors == ["C. Yuan"]
+    assert paper.doi == doi[:255]
+    assert paper.categories == ["hep-th"]
+    assert list(paper.category_rows.values_list("category", flat=True)) == ["hep-th"]
+
+
 def test_warnings_stop_at_the_cap_then_one_count(tmp_path, caplog, monkeypatch):
     monkeypatch.setattr(snapshot, "MAX_WARNINGS", 2)
     path = write(tmp_path / "snap.jsonl", [kaggle()] + ["oops"] * 5)

@@ -199,3 +199,23 @@ def test_a_build_killed_without_cleanup_is_marked_failed_by_the_next(indexed):
     row = index_build()
     stale.refresh_from_db()
     assert stale.status == "failed" and row.status == "ready" and index_current().pk == row.pk
+
+
+def test_a_revised_abstract_is_re_embedded_by_the_next_build(indexed):
+    papers_upsert(
+        [
+            PaperRecord(
+                arxiv_id="2401.00007",
+                source="oai:arXiv",
+                title="Neutron star mergers and kilonovae",
+                abstract="Kilonova light curves from neutron star mergers constrain r-process nucleosynthesis.",
+                categories=["astro-ph.HE"],
+                last_updated=date(2025, 2, 1),
+                versions=[VersionRecord(2)],
+            )
+        ]
+    )
+    row = index_build()
+    assert row.added == 1 and row.count == 8
+    hits = papers_search(query="kilonova light curves", mode="dense", k=1)
+    assert ids(hits) == ["2401.00007"]

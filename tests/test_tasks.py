@@ -117,4 +117,4 @@ def test_compose_starts_web_worker_beat_postgres_and_redis():
     dockerfile = (Path(settings.BASE_DIR) / "Dockerfile").read_text()
     assert "FROM python:3.11-slim" in dockerfile and "torch==2.13.0" in dockerfile
     assert "collectstatic" in dockerfile and "USER physlit" in dockerfile
-    assert 'CMD ["gunicorn", "physlit.wsgi"' in dockerfile
+    assert 'CMD ["gunicorn", "-c", "python:physlit.gunicorn_conf"' in dockerfile

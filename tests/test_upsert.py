@@ -104,3 +104,31 @@ def test_later_update_date_wins_even_without_version_numbers():
     assert paper.title == "Retitled in v4"
     assert paper.latest_version == 3
     assert paper.last_updated == date(2024, 6, 1)
+
+
+def test_values_longer_than_their_columns_are_cut_and_overlong_categories_dropped():
+    # On PostgreSQL any of these would fail the whole batch; the other paper must be stored too.
+    papers_upsert(
+        [
+            record(
+                doi="10.1/" + "d" * 395,
+                report_no="r" * 300,
+                license="l" * 300,
+                submitter="s" * 300,
+                categories=["c" * 33, "hep-th"],
+                versions=[VersionRecord(1, size="9" * 40)],
+            ),
+            record(arxiv_id="2401.00002"),
+        ]
+    )
+    paper = Paper.objects.get(arxiv_id="2401.00001")
+    assert paper.doi == ("10.1/" + "d" * 395)[:255]
+    assert (paper.report_no, paper.license, paper.submitter) == ("r" * 255, "l" * 255, "s" * 255)
+    assert (paper.categories, paper.primary_category) == (["hep-th"], "hep-th")
+    assert list(paper.category_rows.values_list("category", flat=True)) == ["hep-th"]
+    assert paper.versions.get().size == "9" * 32
+    assert Paper.objects.count() == 2
+
+    # The same record again changes nothing: the cut value is what it is compared with.
+    again = papers_upsert([record(doi="10.1/" + "d" * 395, categories=["c" * 33, "hep-th"])])
+    assert (again.updated, again.unchanged) == (0, 1)

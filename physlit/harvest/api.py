@@ -1,8 +1,10 @@
 """Harvest stage, arXiv query API: newest submissions of the wanted categories -> papers_upsert, page by page.
 
 Inputs: wanted categories, optional `since`, a HarvestRun to count into. Outputs: Paper rows and one
-HarvestCursor ("api", "cat:<category>") per category holding the newest submission date seen.
-Stops at `since`, at max_records, or (without `since`) at the first page of papers already stored.
+HarvestCursor ("api", "cat:<category>") per category: from_date is the newest submission date seen by the
+last completed walk, list_from_date how far down an unfinished walk got. Stops at `since` (default: a day
+before the oldest from_date), at max_records, or, when some category has no from_date yet, at the first
+page of papers already stored (below any unfinished walk's reach).
 """
 
 import itertools
@@ -84,7 +86,9 @@ def api_record(result: arxiv.Result) -> PaperRecord:
     if version and version > 1:
         versions.append(VersionRecord(version, result.updated))
     # Primary first, each once.
-    categories = [c for c in dict.fromkeys(map(clean_text, [result.primary_category, *result.categories])) if c]
+    categories = [
+        c for c in dict.fromkeys(map(clean_text, [result.primary_category, *result.categories])) if c
+    ]
     return PaperRecord(
         arxiv_id=arxiv_id,
         source="api",
@@ -118,9 +122,7 @@ def _cursors(categories: list[str]) -> list[HarvestCursor]:
     ]
 
 
-def _save_page(
-    run: HarvestRun, records: list[PaperRecord], seen: int, cursors: list[HarvestCursor]
-) -> None:
+def _save_page(run: HarvestRun, records: list[PaperRecord], seen: int, cursors: list[HarvestCursor]) -> None:
     with transaction.atomic():
         result = papers_upsert(records)
         oldest = min((r.first_submitted for r in records if r.first_submitted), default=None)
@@ -146,11 +148,10 @@ def _cursors_advance(
     seen, unless the walk started after that from_date (which would skip the papers in between)."""
     with transaction.atomic():
         for cursor, category in zip(cursors, categories, strict=True):
-            if category not in newest:
-                continue
             if cursor.from_date and since and since > cursor.from_date:
                 continue
-            cursor.from_date = max(cursor.from_date or date.min, newest[category])
+            if category in newest:
+                cursor.from_date = max(cursor.from_date or date.min, newest[category])
             cursor.list_from_date = None
             cursor.save(update_fields=["from_date", "list_from_date", "updated_at"])
 
@@ -208,7 +209,10 @@ def api_harvest(
             all_stored = (
                 not since
                 and bool(records)
-                and (unfinished is None or all(r.first_submitted < unfinished for r in records))
+                and (
+                    unfinished is None
+                    or all(r.first_submitted and r.first_submitted < unfinished for r in records)
+                )
                 and _already_stored(records)
             )
             _save_page(run, records, len(batch), cursors)

@@ -8,13 +8,13 @@ import logging
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import requests
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from physlit.corpus.categories import PHYSICS_ARCHIVES, categories_match, category_archive
 from physlit.corpus.models import HarvestCursor, HarvestRun
@@ -206,6 +206,20 @@ def _parse_response(response: requests.Response) -> OaiPage:
 # --- harvesting ---------------------------------------------------------------------------------
 
 
+def _cursor_lock(cursor: HarvestCursor) -> None:
+    """Lock the cursor's row until the transaction ends, and check that no one else moved it since this
+    run last read or saved it: two runs of one set would share its cursor and arXiv's one connection.
+    Raises HarvestError; on SQLite, which has no row locks, only the check guards."""
+    try:
+        stored = HarvestCursor.objects.select_for_update(nowait=True).get(pk=cursor.pk)
+    except DatabaseError as exc:  # the lock is held by another run's page
+        raise HarvestError(f"another harvest of {cursor.set_spec} is running") from exc
+    if stored.updated_at != cursor.updated_at:
+        raise HarvestError(
+            f"another harvest of {cursor.set_spec} is running (its cursor moved under this one)"
+        )
+
+
 class _OaiHarvest:
     def __init__(
         self,
@@ -234,13 +248,21 @@ class _OaiHarvest:
         cursor, _ = HarvestCursor.objects.get_or_create(
             source="oai", set_spec=set_spec, metadata_prefix=self.prefix
         )
+        with transaction.atomic():
+            _cursor_lock(cursor)  # refuse before the first request if another run holds this set
+        # The responseDate of the list's first page: the list shows the records as they were then, so
+        # the next list starts there. A list resumed from a stored token started in an earlier run, on
+        # a date the cursor has no column for (see _save_page).
+        list_date: datetime | None = None
         if cursor.resumption_token and (self.since is None or self.since == cursor.list_from_date):
             list_from = cursor.list_from_date
             params = {"verb": "ListRecords", "resumptionToken": cursor.resumption_token}
+            resumed = True
             logger.info("OAI %s (%s): resuming an unfinished list", set_spec, self.prefix)
         else:
             list_from = self.since or cursor.from_date
             params = self._list_params(set_spec, list_from)
+            resumed = False
             logger.info(
                 "OAI %s (%s): listing records from %s", set_spec, self.prefix, list_from or "the start"
             )
@@ -252,11 +274,13 @@ class _OaiHarvest:
                 logger.warning(
                     "OAI %s: resumption token expired; restarting the list from %s", set_spec, list_from
                 )
-                restarted = True
+                restarted, resumed = True, False
                 params = self._list_params(set_spec, list_from)
                 continue
+            if not resumed and list_date is None:
+                list_date = page.response_date
             if page.error_code == "noRecordsMatch":
-                self._save_page(cursor, page, [], 0, list_from, complete=True)
+                self._save_page(cursor, page, [], 0, list_from, list_date, complete=True)
                 logger.info("OAI %s: nothing new", set_spec)
                 return
             if page.error_code:
@@ -270,6 +294,7 @@ class _OaiHarvest:
                 kept,
                 skipped,
                 list_from,
+                list_date,
                 complete=not page.resumption_token,
                 cursor_moves=not cut,
             )
@@ -303,16 +328,27 @@ class _OaiHarvest:
         kept: list[PaperRecord],
         skipped: int,
         list_from: date | None,
+        list_date: datetime | None,
         *,
         complete: bool,
         cursor_moves: bool = True,
     ) -> None:
         # Papers and cursor commit together: a run killed anywhere restarts exactly after the last saved page.
         with transaction.atomic():
+            _cursor_lock(cursor)
             result = papers_upsert(kept)
             if cursor_moves:
                 if complete:
-                    cursor.from_date = page.response_date.date() if page.response_date else cursor.from_date
+                    # A list that started after from_date (an explicit later `since`) leaves the records in
+                    # between unfetched: from_date stays for the next run to fetch them.
+                    if cursor.from_date is None or list_from is None or list_from <= cursor.from_date:
+                        if list_date is None and page.response_date:
+                            # A list resumed from an earlier run's token: its first page's date has no
+                            # column to live in. A day before the last page stands in (exact for lists
+                            # finished within a day); fetching a day twice costs only time.
+                            list_date = page.response_date - timedelta(days=1)
+                        if list_date:
+                            cursor.from_date = list_date.date()
                     cursor.resumption_token = ""
                     cursor.list_from_date = None
                 else:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 
 from physlit.corpus.categories import category_archive
 from physlit.corpus.models import Paper, PaperCategory, PaperVersion
@@ -38,6 +39,12 @@ UPDATABLE_FIELDS = (
     "latest_version",
     "sources",
 )
+
+# The longest value each field takes (None: unbounded): longer values are cut rather than let one
+# record fail its whole batch on PostgreSQL.
+MAX_LENGTHS = {name: Paper._meta.get_field(name).max_length for name in TEXT_FIELDS}
+MAX_CATEGORY = PaperCategory._meta.get_field("category").max_length
+MAX_SIZE = PaperVersion._meta.get_field("size").max_length
 
 # New version and category rows are written as plain tuples in this column order.
 VERSION_COLUMNS = ("paper_id", "version", "submitted", "size")
@@ -72,6 +79,11 @@ def _merge(paper: Paper, record: PaperRecord) -> bool:
     sources = dict(paper.sources or {})
     for name in (*TEXT_FIELDS, *LIST_FIELDS):
         value = getattr(record, name)
+        if name == "categories":
+            # Longer than any real category (and than the column): junk tokens.
+            value = [c for c in value if len(c) <= MAX_CATEGORY]
+        elif MAX_LENGTHS.get(name):
+            value = value[: MAX_LENGTHS[name]]
         if value and (fresher or not getattr(paper, name)) and value != getattr(paper, name):
             setattr(paper, name, value)
             sources[name] = record.source
@@ -167,14 +179,15 @@ def _upsert_batch(records: list[PaperRecord]) -> UpsertResult:
             record.arxiv_id, dict(stored_versions.get(paper.pk, {})) if paper.pk else {}
         )
         for v in record.versions:
+            size = v.size[:MAX_SIZE]
             current = known.get(v.version)
             if current is None:
                 # A plain record until it is written: model instances cost more than the insert.
-                known[v.version] = VersionRecord(v.version, v.submitted, v.size)
+                known[v.version] = VersionRecord(v.version, v.submitted, size)
                 version_changed.add(record.arxiv_id)
-            elif (v.submitted and not current.submitted) or (v.size and not current.size):
+            elif (v.submitted and not current.submitted) or (size and not current.size):
                 current.submitted = current.submitted or v.submitted
-                current.size = current.size or v.size
+                current.size = current.size or size
                 version_changed.add(record.arxiv_id)
 
     new = [p for p in papers.values() if p.pk is None]
@@ -191,7 +204,11 @@ def _upsert_batch(records: list[PaperRecord]) -> UpsertResult:
     new_ids = {p.arxiv_id for p in new}
     updated = [papers[a] for a in changed - new_ids]
     if updated:
-        Paper.objects.bulk_update(updated, UPDATABLE_FIELDS, batch_size=500)
+        # bulk_update skips auto_now; the index build finds revised papers by updated_at.
+        now = timezone.now()
+        for paper in updated:
+            paper.updated_at = now
+        Paper.objects.bulk_update(updated, [*UPDATABLE_FIELDS, "updated_at"], batch_size=500)
 
     to_create, to_update = [], []
     for arxiv_id in version_changed:

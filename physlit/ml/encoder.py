@@ -222,7 +222,7 @@ def _export_onnx(spec: ModelSpec, dst: Path) -> dict[str, Any]:
         mask = probe_np["attention_mask"][..., None].astype(bool)
         return float(np.abs(np.where(mask, got - expected, 0.0)).max())
 
-    raw = dst.with_name(dst.name + ".raw")
+    raw = dst.with_name(f".{dst.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.raw")  # private to this process
     with _atomic_path(raw) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer and deprecation chatter from torch and transformers
         torch.onnx.export(
