@@ -148,6 +148,8 @@ PHYSLIT_ENCODER = env("PHYSLIT_ENCODER", "")
 # "onnx-int8" (fast, default), "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
 PHYSLIT_ENCODER_BACKEND = env("PHYSLIT_ENCODER_BACKEND", "onnx-int8")
 PHYSLIT_ENCODE_BATCH = envint("PHYSLIT_ENCODE_BATCH", 64)
+# ONNX Runtime threads per process (0: every core); gunicorn workers set 1 (physlit/gunicorn_conf.py).
+PHYSLIT_ENCODER_THREADS = envint("PHYSLIT_ENCODER_THREADS", 0)
 # Exact inner-product search below this many papers, an IVF index (approximate) above.
 PHYSLIT_IVF_THRESHOLD = envint("PHYSLIT_IVF_THRESHOLD", 300_000)
 PHYSLIT_IVF_NPROBE = envint("PHYSLIT_IVF_NPROBE", 32)

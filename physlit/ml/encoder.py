@@ -170,11 +170,11 @@ def _available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _ort_session(path: Path) -> Any:
+def _ort_session(path: Path, threads: int | None = None) -> Any:
     import onnxruntime as ort
 
     options = ort.SessionOptions()
-    options.intra_op_num_threads = _available_cores()
+    options.intra_op_num_threads = threads or _available_cores()
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
@@ -368,11 +368,13 @@ class OnnxEncoder(Encoder):
     """onnxruntime on CPU over the exported graph; pooling and normalisation in numpy, as the model's
     sentence-transformers modules do them."""
 
-    def __init__(self, spec: ModelSpec, fingerprint: str, artifact: Path, backend: str) -> None:
+    def __init__(
+        self, spec: ModelSpec, fingerprint: str, artifact: Path, backend: str, threads: int | None = None
+    ) -> None:
         from transformers import AutoTokenizer
 
         self._tokenizer = AutoTokenizer.from_pretrained(spec.transformer_dir)
-        self._session = _ort_session(artifact)
+        self._session = _ort_session(artifact, threads)
         self._inputs = [i.name for i in self._session.get_inputs()]
         self._pad = {
             "input_ids": self._tokenizer.pad_token_id or 0,
@@ -437,12 +439,14 @@ def get_encoder(
     backend: str = DEFAULT_BACKEND,
     cache_dir: str | os.PathLike[str] | None = None,
     max_seq_length: int | None = None,
+    threads: int | None = None,
 ) -> Encoder:
     """The encoder for `model` (a sentence-transformers or Hugging Face directory, a hub id in the local
     cache, or None for the packaged all-MiniLM-L6-v2), loaded once per process per argument set.
 
     The ONNX backends need `cache_dir` (e.g. settings.VAR_DIR / "models" / "onnx"): the export and its
     int8 copy are built there on first use and reused. `max_seq_length` caps the model's own length.
+    `threads` caps ONNX Runtime's threads (None: every core; a web worker serving one request wants 1).
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown encoder backend {backend!r}; one of {', '.join(BACKENDS)}")
@@ -453,4 +457,4 @@ def get_encoder(
     if cache_dir is None:
         raise ValueError(f"backend {backend!r} needs cache_dir, where the ONNX export is kept")
     artifact = onnx_artifact(spec, cache_dir, int8=backend == "onnx-int8", fingerprint=fingerprint)
-    return OnnxEncoder(spec, fingerprint, artifact, backend)
+    return OnnxEncoder(spec, fingerprint, artifact, backend, threads)

@@ -11,4 +11,5 @@ def encoder_current():
         model=settings.PHYSLIT_ENCODER or None,
         backend=settings.PHYSLIT_ENCODER_BACKEND,
         cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx",
+        threads=settings.PHYSLIT_ENCODER_THREADS or None,
     )
