@@ -208,7 +208,7 @@ def test_a_revised_abstract_is_re_embedded_by_the_next_build(indexed):
                 arxiv_id="2401.00007",
                 source="oai:arXiv",
                 title="Neutron star mergers and kilonovae",
-                abstract="Kilonova light curves from neutron star mergers constrain r-process nucleosynthesis.",
+                abstract="Kilonova light curves from neutron star mergers constrain the r-process.",
                 categories=["astro-ph.HE"],
                 last_updated=date(2025, 2, 1),
                 versions=[VersionRecord(2)],
