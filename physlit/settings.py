@@ -152,7 +152,7 @@ PHYSLIT_ENCODE_BATCH = envint("PHYSLIT_ENCODE_BATCH", 64)
 PHYSLIT_ENCODER_THREADS = envint("PHYSLIT_ENCODER_THREADS", 0)
 # Exact inner-product search below this many papers, an IVF index (approximate) above.
 PHYSLIT_IVF_THRESHOLD = envint("PHYSLIT_IVF_THRESHOLD", 300_000)
-PHYSLIT_IVF_NPROBE = envint("PHYSLIT_IVF_NPROBE", 32)
+PHYSLIT_IVF_NPROBE = envint("PHYSLIT_IVF_NPROBE", 64)  # Recall@10 >= 0.95 at 2M (docs/benchmarks.md)
 # Candidates taken from each retriever before fusion.
 PHYSLIT_SEARCH_CANDIDATES = envint("PHYSLIT_SEARCH_CANDIDATES", 100)
 PHYSLIT_SIMILAR_K = envint("PHYSLIT_SIMILAR_K", 8)
