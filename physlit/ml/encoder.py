@@ -199,7 +199,7 @@ def _export_onnx(spec: ModelSpec, dst: Path) -> dict[str, Any]:
     tokenizer = AutoTokenizer.from_pretrained(spec.transformer_dir)
     # Eager attention exports the MatMul/Softmax pattern that onnxruntime fuses into one Attention op; the
     # TorchScript exporter (dynamo=False) because the dynamo exporter's graph gets no Attention fusion in
-    # onnxruntime 1.31, which costs most of the CPU speed-up (docs/benchmarks.md).
+    # onnxruntime 1.31, which costs much of the CPU speed-up (docs/benchmarks.md).
     model = AutoModel.from_pretrained(spec.transformer_dir, attn_implementation="eager").eval()
     trace = tokenizer(_PROBE_TEXTS[:2], padding=True, return_tensors="pt")
     names = [n for n in _INPUT_NAMES if n in trace]
