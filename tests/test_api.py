@@ -88,3 +88,12 @@ def test_paper_page_shows_similar_papers_and_bibtex(client, indexed):
     assert bib["Content-Type"].startswith("application/x-bibtex")
     text = bib.content.decode()
     assert "author = {Juan Maldacena and Ana Núñez}" in text and "eprint = {2401.00001}" in text
+
+
+def test_search_page_pages_through_results(client, indexed, settings):
+    settings.PHYSLIT_PAGE_SIZE = 3
+    first = client.get("/", {"q": "physics", "mode": "dense"})
+    second = client.get("/", {"q": "physics", "mode": "dense", "page": 2})
+    shown = [[r["paper"].arxiv_id for r in resp.context["page"].object_list] for resp in (first, second)]
+    assert len(shown[0]) == 3 and len(shown[1]) == 3 and not set(shown[0]) & set(shown[1])
+    assert "page 2 of 3" in second.content.decode()

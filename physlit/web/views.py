@@ -57,17 +57,18 @@ def search_page(request):
     hits = papers_search(
         query=query, k=MAX_K, mode=form.cleaned_data.get("mode") or "hybrid", filters=form.filters()
     )
-    papers = papers_by_ids([h.paper_id for h in hits])
-    results = [
+    page = Paginator(hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Only the papers shown are read and get a snippet.
+    papers = papers_by_ids([h.paper_id for h in page.object_list])
+    page.object_list = [
         {
             "paper": papers[h.paper_id],
             "score": h.score,
             "snippet": snippet(papers[h.paper_id].abstract, query),
         }
-        for h in hits
+        for h in page.object_list
         if h.paper_id in papers
     ]
-    page = Paginator(results, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "web/search.html", {**context, "page": page, "query": query})
 
 
