@@ -32,6 +32,7 @@ def test_search_applies_filters_and_modes(client, indexed):
     [
         ({}, "q"),
         ({"q": "   "}, "q"),
+        ({"q": "a\x00b"}, "q"),
         ({"q": "x" * 10_000}, "at most 4000 characters"),
         ({"q": "x", "k": "0"}, "k"),
         ({"q": "x", "k": "101"}, "k"),

@@ -17,6 +17,7 @@ import numpy as np
 from django.conf import settings
 
 from physlit.corpus.models import Paper
+from physlit.ml.encoder import paper_text
 from physlit.search.encoding import encoder_current
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
@@ -49,12 +50,6 @@ def _writer_lock(wait: bool):
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
-
-
-def _paper_text(title: str, abstract: str) -> str:
-    from physlit.ml.encoder import paper_text
-
-    return paper_text(title, abstract)
 
 
 def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = True) -> SearchIndex | None:
@@ -120,7 +115,7 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
                 Paper.objects.order_by("pk").values_list("pk", "title", "abstract").iterator(chunk_size=5000)
             ):
                 if pk in texts:
-                    texts[pk] = _paper_text(title, abstract)
+                    texts[pk] = paper_text(title, abstract)
             keyword = KeywordIndex.build([texts[pk] for pk in ids.tolist()])
             tmp.mkdir(parents=True)
             vectors.index_save(dense, tmp / "dense.faiss")
@@ -135,7 +130,6 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
             raise
         row.path = str(final)
         row.count = len(ids)
-        row.max_paper_id = int(ids.max()) if len(ids) else 0
         row.added = len(to_embed)
         row.dense_kind = vectors.index_kind(dense)
         row.build_seconds = time.monotonic() - started
@@ -170,7 +164,7 @@ def _embed_into(dense, encoder, pks: np.ndarray, progress: bool) -> None:
         rows = Paper.objects.filter(pk__in=chunk).order_by("pk").values_list("pk", "title", "abstract")
         chunk_ids = np.asarray([pk for pk, _, _ in rows], dtype=np.int64)
         emb = encoder.encode(
-            [_paper_text(t, a) for _, t, a in rows], batch_size=settings.PHYSLIT_ENCODE_BATCH
+            [paper_text(t, a) for _, t, a in rows], batch_size=settings.PHYSLIT_ENCODE_BATCH
         )
         if vectors.index_needs_training(dense):
             held.append((emb, chunk_ids))

@@ -16,7 +16,6 @@ class SearchIndex(models.Model):
     encoder_fingerprint = models.CharField(max_length=64, blank=True, help_text="hash of weights and export")
     dim = models.PositiveIntegerField(default=0)
     count = models.PositiveIntegerField(default=0, help_text="papers in the index")
-    max_paper_id = models.BigIntegerField(default=0, help_text="papers with a larger pk are not indexed yet")
     dense_kind = models.CharField(max_length=32, blank=True, help_text="exact or ivf")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     added = models.PositiveIntegerField(default=0, help_text="papers embedded by this build")

@@ -21,12 +21,6 @@ class SearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.known_categories = known_categories
 
-    def clean_q(self):
-        q = self.cleaned_data["q"]
-        if "\x00" in q:
-            raise forms.ValidationError("the query contains a NUL character")
-        return q
-
     def clean_category(self):
         category = self.cleaned_data["category"]
         if category and self.known_categories is not None and category not in self.known_categories:
