@@ -1,0 +1,50 @@
+"""Model versions: one row per trained model artifact (encoder, summarizer, reader) and which is current."""
+
+from django.db import models
+
+
+class ModelVersion(models.Model):
+    class Kind(models.TextChoices):
+        ENCODER = "encoder"
+        SUMMARIZER = "summarizer"
+        READER = "reader"
+
+    class Status(models.TextChoices):
+        CANDIDATE = "candidate"  # trained, not serving
+        PROMOTING = "promoting"  # being made current (an encoder waits for its index rebuild)
+        CURRENT = "current"  # serving; at most one per kind
+        RETIRED = "retired"  # served before; rollback goes back to the newest retired one
+        FAILED = "failed"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    base = models.CharField(max_length=500, help_text="the model it was trained from")
+    path = models.CharField(max_length=1000, help_text="artifact folder (immutable)")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CANDIDATE)
+    score = models.FloatField(help_text="main validation metric, higher is better")
+    baseline_score = models.FloatField(
+        null=True, blank=True, help_text="the then-current version's score on the same validation data"
+    )
+    metrics = models.JSONField(default=dict)
+    train_examples = models.PositiveIntegerField(default=0)
+    train_seconds = models.FloatField(default=0)
+    device = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["kind", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"], condition=models.Q(status="current"), name="one_current_version_per_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} v{self.pk} ({self.status})"
+
+    @property
+    def label(self) -> str:
+        """What pages show as the model version, e.g. "summarizer v3"."""
+        return f"{self.kind} v{self.pk}"
