@@ -38,6 +38,12 @@ else
 	  echo "physlit: could not harvest from arXiv (offline?). Start again with a snapshot: make run SNAPSHOT=path/to/arxiv-snapshot.jsonl"
 	-$(PY) manage.py build_index
 endif
+	# Summaries: a short first training of the summarizer when none exists (a few minutes on 3k papers),
+	# then a summary for every paper still without one (the lead-sentence fallback if training failed).
+	-$(PY) manage.py shell -c "from physlit.registry.models import ModelVersion as M; \
+	  raise SystemExit(0 if M.objects.filter(kind='summarizer').exists() else 1)" || \
+	  $(PY) manage.py train summarizer --max-minutes 3
+	-$(PY) manage.py summarize --missing
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install

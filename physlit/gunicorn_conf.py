@@ -12,6 +12,8 @@ os.environ.setdefault("PHYSLIT_ENCODER_THREADS", "1")
 
 
 def post_worker_init(worker):
+    from physlit.qa.services import qa_warm
     from physlit.search.service import search_warm
 
     search_warm()
+    qa_warm()

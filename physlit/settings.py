@@ -162,6 +162,35 @@ PHYSLIT_SIMILAR_K = envint("PHYSLIT_SIMILAR_K", 8)
 # How hybrid search combines dense and keyword candidates: "zscore" (default, measured best) or "rrf".
 PHYSLIT_SEARCH_FUSION = env("PHYSLIT_SEARCH_FUSION", "zscore")
 
+# Summaries (physlit.summaries). Pages show what the registry's current "summarizer" version wrote, or the
+# lead-sentence fallback while none is trained. `train summarizer` fits a clause-salience head over this
+# sentence encoder ("" = the packaged MiniLM; a trained summarizer keeps the encoder named in its artifact).
+PHYSLIT_SUMMARIZER_ENCODER = env("PHYSLIT_SUMMARIZER_ENCODER", "")
+PHYSLIT_SUMMARIZER_BACKEND = env("PHYSLIT_SUMMARIZER_BACKEND", "onnx-int8")
+PHYSLIT_SUMMARIZER_LEVEL = env("PHYSLIT_SUMMARIZER_LEVEL", "clause")  # units scored: "clause" or "sentence"
+PHYSLIT_SUMMARIZER_TRAIN_PAPERS = envint("PHYSLIT_SUMMARIZER_TRAIN_PAPERS", 20000)
+PHYSLIT_SUMMARIZER_VALIDATION_PAPERS = envint("PHYSLIT_SUMMARIZER_VALIDATION_PAPERS", 500)
+PHYSLIT_SUMMARIZE_BATCH = envint("PHYSLIT_SUMMARIZE_BATCH", 256)  # papers per task and per write
+
+# Encoder adaptation (physlit.search.adapt, `train encoder`) and evaluation reports (`evaluate`).
+PHYSLIT_ENCODER_TRAIN_BATCH = envint("PHYSLIT_ENCODER_TRAIN_BATCH", 32)  # pairs a step; in-batch negatives
+PHYSLIT_ENCODER_VALIDATION_PAIRS = envint("PHYSLIT_ENCODER_VALIDATION_PAIRS", 500)  # held-out papers scored
+PHYSLIT_REPORTS_DIR = Path(env("PHYSLIT_REPORTS_DIR", str(VAR_DIR / "reports")))
+
+# Question answering (physlit.qa). The reader serving answers is the registry's current "reader" version;
+# PHYSLIT_READER (an artifact folder) overrides it. The reader embeds with the search
+# encoder (PHYSLIT_ENCODER: a larger sentence-transformers path or hub id serves users with internet).
+PHYSLIT_READER = env("PHYSLIT_READER", "")
+PHYSLIT_QA_PAPERS = envint("PHYSLIT_QA_PAPERS", 6)  # papers retrieved per question
+PHYSLIT_QA_SENTENCES = envint("PHYSLIT_QA_SENTENCES", 16)  # sentences the reader reads per question
+PHYSLIT_QA_MAX_CHARS = envint("PHYSLIT_QA_MAX_CHARS", 1000)  # longest question accepted
+# Without a trained reader: answer when this share of the question's content words is in a sentence.
+PHYSLIT_QA_LEXICAL_THRESHOLD = envfloat("PHYSLIT_QA_LEXICAL_THRESHOLD", 0.5)
+PHYSLIT_READER_TRAIN_PAPERS = envint("PHYSLIT_READER_TRAIN_PAPERS", 8000)  # corpus sample for training
+# Asking is rate-limited per client IP: at most this many questions per window (seconds); 0 disables.
+PHYSLIT_ASK_RATE = envint("PHYSLIT_ASK_RATE", 20)
+PHYSLIT_ASK_RATE_WINDOW = envint("PHYSLIT_ASK_RATE_WINDOW", 60)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

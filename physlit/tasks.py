@@ -49,8 +49,51 @@ def harvest_then_index(
     since: str | None = None,
     max_records: int | None = None,
 ) -> None:
-    """The daily job: harvest, then embed the new papers into the search index (no full rebuild)."""
+    """The daily job: harvest, embed the new papers into the search index (no full rebuild), then
+    summarize them."""
     chain(
         harvest_papers.si(source=source, categories=categories, since=since, max_records=max_records),
         index_papers.si(),
+        summarize_pending.si(),
     ).apply_async()
+
+
+# Encoder versions: the index is rebuilt with the new encoder while the old index keeps serving; the
+# version becomes current only once the new index is complete (physlit.search.adapt.encoder_promote).
+@shared_task(autoretry_for=(IndexBusy,), retry_backoff=30, max_retries=20)
+def promote_encoder(version_id: int) -> int:
+    """Rebuild the search index with encoder version `version_id`, then make it current; returns its pk."""
+    from physlit.search.adapt import encoder_promote
+
+    return encoder_promote(version_id).pk
+
+
+@shared_task(autoretry_for=(IndexBusy,), retry_backoff=30, max_retries=20)
+def reindex_current_encoder() -> int | None:
+    """After an encoder rollback: rebuild the index with the encoder now current (or the default one)."""
+    row = index_build(wait=False)
+    return row.pk if row else None
+
+
+# Summaries: one task per batch of paper ids, so several workers share a re-summarization of the corpus.
+@shared_task
+def summarize_papers(paper_ids: list[int]) -> int:
+    """Summarize these papers with the current summarizer (papers_summarize); returns how many."""
+    from physlit.summaries.services import papers_summarize
+
+    return papers_summarize(paper_ids).papers
+
+
+@shared_task
+def summarize_pending() -> int:
+    """Enqueue a summarize_papers task per batch of papers whose summary is missing or was made by another
+    summarizer than the current one (after a harvest, or when a new summarizer becomes current)."""
+    from django.conf import settings
+
+    from physlit.summaries.services import papers_pending
+
+    ids = papers_pending()
+    size = settings.PHYSLIT_SUMMARIZE_BATCH
+    for start in range(0, len(ids), size):
+        summarize_papers.delay(ids[start : start + size])
+    return len(ids)

@@ -121,7 +121,8 @@ def worker(redis_url, fake_arxiv, tmp_path):
 
 def test_harvest_runs_in_a_real_worker_through_redis(worker, redis_url, fake_arxiv):
     queue, process, log = worker
-    client = Celery("physlit-test-client", broker=redis_url, backend=redis_url)
+    # Not the current app: shared tasks used by later tests must keep resolving to physlit's (eager) app.
+    client = Celery("physlit-test-client", broker=redis_url, backend=redis_url, set_as_current=False)
     result = client.send_task(
         "physlit.tasks.harvest_papers",
         kwargs={"source": "oai", "categories": ["hep-th"], "since": "2024-01-01", "max_records": None},

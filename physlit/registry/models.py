@@ -48,3 +48,19 @@ class ModelVersion(models.Model):
     def label(self) -> str:
         """What pages show as the model version, e.g. "summarizer v3"."""
         return f"{self.kind} v{self.pk}"
+
+
+class EvaluationReport(models.Model):
+    """An HTML page written by `evaluate` (search, answer and summary metrics with a Recall@k plot);
+    the admin lists them and opens the page."""
+
+    path = models.CharField(max_length=1000, help_text="the HTML file under PHYSLIT_REPORTS_DIR")
+    questions = models.CharField(max_length=500, help_text="the question file evaluated")
+    summary = models.JSONField(default=dict, help_text="headline numbers, e.g. Recall@10 by mode")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"evaluation {self.pk} on {self.questions} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -128,3 +128,37 @@ def model_train(*, kind: str, max_minutes: float, log: Callable[[str], None] = p
         else:
             log(f"{version.label} kept as candidate: {result.score:.4f} <= {result.baseline_score:.4f}")
     return version
+
+
+def promotion_request(version_id: int) -> ModelVersion:
+    """`models promote ID`: a summarizer or reader becomes current now; an encoder is marked "promoting"
+    and its index rebuild is queued (physlit.tasks.promote_encoder): it becomes current, and search
+    switches to it, when the new index is complete."""
+    version = _version_get(version_id)
+    if version.kind != ModelVersion.Kind.ENCODER:
+        return version_promote(version_id)
+    if version.status == ModelVersion.Status.CURRENT:
+        raise RegistryError(f"{version.label} is already current")
+    if not Path(version.path).is_dir():
+        raise RegistryError(f"{version.label}: artifact folder {version.path} is missing")
+    from physlit.tasks import promote_encoder
+
+    with transaction.atomic():
+        version.status = ModelVersion.Status.PROMOTING
+        version.error = ""
+        version.save(update_fields=["status", "error"])
+        transaction.on_commit(lambda: promote_encoder.delay(version.pk))
+    version.refresh_from_db()
+    return version
+
+
+def rollback_request(kind: str) -> ModelVersion | None:
+    """`models rollback KIND`: the previous version becomes current; for the encoder the index is then
+    rebuilt with it in the background (the rolled-back encoder's index serves until that is done)."""
+    with transaction.atomic():
+        version = version_rollback(kind)
+        if kind == ModelVersion.Kind.ENCODER:
+            from physlit.tasks import reindex_current_encoder
+
+            transaction.on_commit(lambda: reindex_current_encoder.delay())
+    return version

@@ -18,7 +18,7 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper
 from physlit.ml.encoder import paper_text
-from physlit.search.encoding import encoder_current
+from physlit.search.encoding import encoder_load, encoder_reference
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
 
@@ -52,8 +52,14 @@ def _writer_lock(wait: bool):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = True) -> SearchIndex | None:
+def index_build(
+    *, rebuild: bool = False, progress: bool = False, wait: bool = True, model: str | None = None
+) -> SearchIndex | None:
     """Bring the search index up to date with the corpus; returns the current row (None: empty corpus).
+
+    `model`: the encoder to build with (a model folder, see physlit.search.encoding); default the current
+    encoder version's, else the configured one. A different encoder than the current index's means a
+    full rebuild, during which the current index (and its encoder) keeps serving.
 
     Incremental: papers not in the index yet are embedded and added, papers revised since the last build
     are re-embedded, deleted ones removed; the keyword index is rebuilt over the same papers (seconds).
@@ -66,12 +72,13 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
             status=SearchIndex.Status.FAILED, error="interrupted"
         )
         current = index_current()
-        encoder = encoder_current()
+        reference = model or encoder_reference()
+        encoder = encoder_load(reference)
         full = (
             rebuild
             or current is None
             or (current.encoder, current.encoder_backend, current.encoder_fingerprint)
-            != (encoder.name, encoder.backend, encoder.fingerprint)
+            != (reference, encoder.backend, encoder.fingerprint)
             or not (Path(current.path) / "dense.faiss").is_file()
         )
         started = time.monotonic()
@@ -92,7 +99,7 @@ def index_build(*, rebuild: bool = False, progress: bool = False, wait: bool = T
         row = SearchIndex.objects.create(
             status=SearchIndex.Status.BUILDING,
             path="",
-            encoder=encoder.name,
+            encoder=reference,
             encoder_backend=encoder.backend,
             encoder_fingerprint=encoder.fingerprint,
             dim=encoder.dim,

@@ -1,15 +1,60 @@
-"""Which encoder the search stage uses, from settings (PHYSLIT_ENCODER, PHYSLIT_ENCODER_BACKEND)."""
+"""Which encoder the search stage uses: the current encoder version's artifact (model registry) when one is
+current, else the configured one (PHYSLIT_ENCODER, "" = packaged MiniLM), with PHYSLIT_ENCODER_BACKEND.
+
+An index row records the model reference it was built with (SearchIndex.encoder), and queries against
+that index are encoded with that same model (`encoder_for_index`), so a rebuild with a new encoder never
+mixes query and document embeddings of two models.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
+if TYPE_CHECKING:
+    from physlit.ml.encoder import Encoder
+    from physlit.search.models import SearchIndex
 
-def encoder_current():
-    """The configured encoder, loaded once per process (physlit.ml.encoder owns the model)."""
+PACKAGED = "sentence-transformers/all-MiniLM-L6-v2"  # physlit.ml.encoder.DEFAULT_MODEL_NAME, kept light here
+
+
+def encoder_base_model() -> str:
+    """Folder of the configured (untrained) encoder: where `train encoder` starts from."""
+    if settings.PHYSLIT_ENCODER:
+        return settings.PHYSLIT_ENCODER
+    from physlit.ml.encoder import _packaged_model_path
+
+    return str(_packaged_model_path())
+
+
+def encoder_reference() -> str:
+    """The model new index builds use: current encoder version's folder, else the configured encoder."""
+    from physlit.registry.services import version_current
+
+    current = version_current("encoder")
+    if current is not None:
+        return current.path
+    return settings.PHYSLIT_ENCODER or PACKAGED
+
+
+def encoder_load(reference: str, backend: str | None = None) -> Encoder:
+    """The encoder for a reference (folder, hub id, or PACKAGED), loaded once per process."""
     from physlit.ml.encoder import get_encoder
 
     return get_encoder(
-        model=settings.PHYSLIT_ENCODER or None,
-        backend=settings.PHYSLIT_ENCODER_BACKEND,
+        model=None if reference in ("", PACKAGED) else reference,
+        backend=backend or settings.PHYSLIT_ENCODER_BACKEND,
         cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx",
         threads=settings.PHYSLIT_ENCODER_THREADS or None,
     )
+
+
+def encoder_current() -> Encoder:
+    """The encoder a new build would use (see encoder_reference)."""
+    return encoder_load(encoder_reference())
+
+
+def encoder_for_index(row: SearchIndex) -> Encoder:
+    """The encoder whose embeddings fill `row`'s dense index: the one to encode its queries with."""
+    return encoder_load(row.encoder, row.encoder_backend)

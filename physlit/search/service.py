@@ -18,7 +18,7 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper, PaperCategory
 from physlit.search.build import index_current
-from physlit.search.encoding import encoder_current
+from physlit.search.encoding import encoder_for_index
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
 
@@ -232,7 +232,7 @@ def papers_search(
     dense_hits: list[SearchHit] = []
     keyword_hits: list[SearchHit] = []
     if mode in ("dense", "hybrid"):
-        vector = encoder_current().encode([query])[0]
+        vector = encoder_for_index(loaded.row).encode([query])[0]  # the model that built this index
         dense_hits = _dense(loaded, vector, candidates if mode == "hybrid" else k, mask)
     if mode in ("keyword", "hybrid"):
         keyword_hits = _keyword(loaded, query, candidates if mode == "hybrid" else k, mask)
@@ -259,8 +259,8 @@ def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:
 def search_warm() -> bool:
     """Load the current index and the query encoder now (a web worker's start); False if no index yet."""
     try:
-        _loaded()
+        loaded = _loaded()
     except SearchUnavailable:
         return False
-    encoder_current().encode(["warm up"])
+    encoder_for_index(loaded.row).encode(["warm up"])
     return True

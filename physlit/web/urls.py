@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from physlit.web import api, views
+from physlit.web import api, chat, views
 
 
 class ArxivIdConverter:
@@ -25,4 +25,7 @@ urlpatterns = [
     path("papers/<arxiv_id:arxiv_id>/bibtex", views.paper_bibtex_download, name="paper_bibtex"),
     path("api/search", api.search, name="api_search"),
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
+    path("api/ask", chat.ask, name="api_ask"),
+    path("chat", chat.chat, name="chat"),
+    path("chat/<int:conversation_id>", chat.chat, name="chat_conversation"),
 ]

@@ -13,6 +13,7 @@ from physlit.search.service import (
     papers_search,
     papers_similar,
 )
+from physlit.summaries.services import summary_for
 from physlit.web.bibtex import paper_bibtex
 from physlit.web.forms import MAX_K, SearchForm
 from physlit.web.snippets import snippet
@@ -60,11 +61,13 @@ def search_page(request):
     page = Paginator(hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     # Only the papers shown are read and get a snippet.
     papers = papers_by_ids([h.paper_id for h in page.object_list])
+    summaries = summary_for(papers.values())
     page.object_list = [
         {
             "paper": papers[h.paper_id],
             "score": h.score,
             "snippet": snippet(papers[h.paper_id].abstract, query),
+            "summary": summaries.get(h.paper_id),
         }
         for h in page.object_list
         if h.paper_id in papers
@@ -94,6 +97,7 @@ def paper_detail(request, arxiv_id: str):
             "dois": paper.doi.split(),
             "similar": similar,
             "bibtex": paper_bibtex(paper),
+            "summary": summary_for([paper]).get(paper.pk),
         },
     )
 

@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import RegistryError, version_promote, version_rollback
+from physlit.registry.services import RegistryError, promotion_request, rollback_request
 
 
 class Command(BaseCommand):
@@ -38,11 +38,18 @@ class Command(BaseCommand):
             )
 
     def do_promote(self, options):
-        version = version_promote(options["id"])
-        self.stdout.write(f"{version.label} is current")
+        version = promotion_request(options["id"])
+        if version.status == ModelVersion.Status.CURRENT:
+            self.stdout.write(f"{version.label} is current")
+        elif version.status == ModelVersion.Status.PROMOTING:
+            self.stdout.write(
+                f"{version.label}: index rebuild queued; it becomes current when the index is ready"
+            )
+        else:
+            raise CommandError(f"{version.label} not promoted: {version.error or version.status}")
 
     def do_rollback(self, options):
-        version = version_rollback(options["kind"])
+        version = rollback_request(options["kind"])
         self.stdout.write(
             f"{version.label} is current"
             if version

@@ -1,0 +1,183 @@
+"""Question answering: answer quality on the dev questions with the same-run baseline, abstention on
+questions the corpus cannot answer, and /api/ask latency through gunicorn.
+
+    source /tmp/team/DEV_ENV.sh
+    flock /tmp/physlit-bench.lock .venv/bin/python bench/qa.py --reader var/models/reader/<folder>
+
+Needs a database with the corpus and a built index. --reader serves that artifact (PHYSLIT_READER);
+without it the registry's current reader serves (or the lexical fallback). The rate limit is switched off
+for the latency run. Latency: `--clients` concurrent clients cycle through the dev and hard questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
+TARGETS = {"accuracy": 0.60, "cited": 0.85, "precision_answered": 0.85, "abstention_unanswerable": 0.80}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def quality(questions_path: Path, unanswerable_path: Path) -> dict:
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
+    django.setup()
+    from physlit.evaluation.answers import abstention_evaluate, answers_evaluate
+    from physlit.evaluation.questions import questions_read
+    from physlit.qa.services import answer_compute
+
+    answer_compute("warm up the index and the encoder")
+    results = answers_evaluate(questions_read(questions_path))
+    results["unanswerable"] = abstention_evaluate(questions_read(unanswerable_path))
+    return results
+
+
+def latency(args, questions: list[str]) -> dict:
+    port = free_port()
+    env = dict(
+        os.environ,
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="physlit-benchmark-only",
+        HF_HUB_OFFLINE="1",
+        PHYSLIT_ASK_RATE="0",
+        PYTHONPATH=str(ROOT),
+    )
+    server = subprocess.Popen(
+        [str(ROOT / ".venv/bin/gunicorn"), "-c", "python:physlit.gunicorn_conf", "-w", str(args.workers),
+         "-b", f"127.0.0.1:{port}", "physlit.wsgi"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api/ask"
+
+    def post(question: str) -> tuple[float, int]:
+        body = json.dumps({"question": question, "conversation": None}).encode()
+        request = urllib.request.Request(url, body, {"Content-Type": "application/json"})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                response.read()
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except OSError:  # refused, reset, timed out: counted as an error, the run goes on
+            status = 0
+        return time.perf_counter() - started, status
+
+    try:
+        deadline = time.time() + 300
+        while True:
+            if post("warm up")[1] == 200:
+                break
+            if time.time() > deadline or server.poll() is not None:
+                sys.exit("gunicorn did not come up:\n" + server.stderr.read().decode()[-3000:])
+            time.sleep(1)
+        for q in questions[: 2 * args.workers]:  # each worker loads the reader once
+            post(q)
+        times, errors, lock = [], [0], threading.Lock()
+        queue = list(questions) * args.rounds
+
+        def client():
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    q = queue.pop()
+                seconds, status = post(q)
+                with lock:
+                    times.append(seconds)
+                    errors[0] += status != 200
+
+        threads = [threading.Thread(target=client) for _ in range(args.clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    times.sort()
+    return {
+        "p50": statistics.median(times),
+        "p95": times[min(len(times) - 1, int(0.95 * len(times)))],
+        "requests": len(times),
+        "errors": errors[0],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--questions", type=Path, default=SHARED / "eval" / "dev-questions.jsonl")
+    parser.add_argument(
+        "--unanswerable", type=Path, default=ROOT / "physlit" / "evaluation" / "data" / "unanswerable.jsonl"
+    )
+    parser.add_argument("--reader", default="", help="a reader artifact folder to serve (PHYSLIT_READER)")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--clients", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=1, help="passes over the questions for latency")
+    parser.add_argument("--skip-latency", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
+    args = parser.parse_args()
+    if args.reader:
+        os.environ["PHYSLIT_READER"] = str(Path(args.reader).resolve())
+
+    if not args.skip_quality:
+        print_quality(args)
+    if args.skip_latency:
+        return
+    questions = []
+    for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl"):
+        questions += [
+            json.loads(line)["question"] for line in (SHARED / "eval" / name).read_text().splitlines()
+        ]
+    lat = latency(args, questions)
+    print(f"\n/api/ask through gunicorn ({args.workers} workers), {args.clients} concurrent clients, "
+          f"{lat['requests']} requests\n")  # fmt: skip
+    print("| metric | physlit | target |")
+    print("|---|---|---|")
+    print(f"| p50 latency | {lat['p50']:.2f} s | <= 1.5 s |")
+    print(f"| p95 latency | {lat['p95']:.2f} s | <= 4 s |")
+    print(f"| non-200 responses | {lat['errors']} | 0 |")
+
+
+def print_quality(args) -> None:
+    q = quality(args.questions, args.unanswerable)
+    p, b, u = q["physlit"], q["baseline"], q["unanswerable"]
+    print(f"\nAnswers on {args.questions.name} ({p['questions']} questions) and {args.unanswerable.name} "
+          f"({u['questions']} questions), reader: {args.reader or 'registry current'}\n")  # fmt: skip
+    print("| metric | physlit | baseline (best MiniLM sentence of top hybrid paper) | target |")
+    print("|---|---|---|---|")
+    for key, label in (
+        ("accuracy", "answer accuracy"),
+        ("cited", "gold paper cited"),
+        ("precision_answered", "precision on answered"),
+        ("abstention", "abstention on dev questions"),
+    ):
+        target = f">= {TARGETS[key]:.2f}" if key in TARGETS else ""
+        print(f"| {label} | {p[key]:.3f} | {b[key]:.3f} | {target} |")
+    print(f"| abstention on unanswerable | {u['abstention']:.3f} | 0.000 | >= 0.80 |")
+    print(f"| in-process seconds p50 / p95 | {p['seconds_p50']:.2f} / {p['seconds_p95']:.2f} | | |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""Summaries: quality on the dev questions' tldr, every summarizer version beside the baselines, and
+throughput through the real summarize path, in one run.
+
+    flock /tmp/physlit-bench.lock .venv/bin/python bench/summaries.py --var-dir /tmp/physlit-var \
+        --throughput 3000
+
+Quality: the 50 dev papers are read straight from the 83k snapshot file (no database needed for them);
+each summarizer version in the registry (all of them, trained by `train summarizer`, with their training
+time and validation score) is scored by ROUGE-1/2/L (rouge-score, stemming) against the `tldr`, beside the
+lead sentence, TextRank (MiniLM) and title baselines, the untrained fallback and the best single sentence
+(the ceiling of one-sentence extraction). "unsupported" is the share of final summaries naming a number the
+abstract does not (the guard's job: always 0); "rejected" counts drafts the guard replaced.
+Throughput: `papers_summarize` (encode, score, guard, write rows) over the first N papers of the database
+with the current summarizer, papers/s on this machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def dev_papers(snapshot: Path, questions: Path) -> tuple[list[dict], list[str]]:
+    tldr = {}
+    for line in questions.read_text().splitlines():
+        if line.strip():
+            q = json.loads(line)
+            if q.get("tldr"):
+                tldr[q["id"]] = q["tldr"]
+    found = {}
+    opener = gzip.open if snapshot.suffix == ".gz" else open
+    with opener(snapshot, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            if '"id"' in line:
+                obj = json.loads(line)
+                if obj["id"] in tldr:
+                    found[obj["id"]] = obj
+    ids = [i for i in tldr if i in found]
+    return [found[i] for i in ids], [tldr[i] for i in ids]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
+    parser.add_argument("--var-dir", default=os.environ.get("PHYSLIT_VAR_DIR", ""))
+    parser.add_argument(
+        "--throughput", type=int, default=0, help="papers to summarize for the speed (0: skip)"
+    )
+    args = parser.parse_args()
+    if args.database_url:
+        os.environ["DATABASE_URL"] = args.database_url
+    if args.var_dir:
+        os.environ["PHYSLIT_VAR_DIR"] = args.var_dir
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from rouge_score import rouge_scorer
+
+    from physlit.corpus.models import Paper
+    from physlit.evaluation.summaries import baseline_summaries, rouge_table
+    from physlit.ml.summarizer import lead_summary, sentences_split
+    from physlit.registry.models import ModelVersion
+    from physlit.summaries.guard import unsupported
+    from physlit.summaries.services import drafts_guard, papers_summarize, summarizer_encoder, summarizer_for
+
+    shared = Path(settings.SHARED_DIR)
+    papers, refs = dev_papers(
+        shared / "data" / "arxiv-physics-83k.jsonl.gz", shared / "eval" / "dev-questions.jsonl"
+    )
+    abstracts = [p["abstract"] for p in papers]
+    titles = [" ".join(p["title"].split()) for p in papers]
+    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
+    oracle = [
+        max(sentences_split(a), key=lambda s, r=r: scorer.score(r, s)["rougeL"].fmeasure)
+        for a, r in zip(abstracts, refs)
+    ]
+    candidates = baseline_summaries(abstracts, summarizer_encoder())
+    candidates["title"] = titles
+    candidates["physlit fallback (lead clauses, untrained)"] = [lead_summary(a) for a in abstracts]
+    candidates["title: lead (not used: repeats the title)"] = [
+        f"{t}: {lead_summary(a)}" for t, a in zip(titles, abstracts)
+    ]
+    rejected = {}
+    versions = list(ModelVersion.objects.filter(kind="summarizer").order_by("pk"))
+    for version in versions:
+        name = f"{version.label} ({version.metrics.get('level', '?')}s, {version.status})"
+        start = time.perf_counter()
+        guarded = drafts_guard(summarizer_for(version), abstracts)
+        rejected[name] = (sum(g.rejected for g in guarded), time.perf_counter() - start)
+        candidates[name] = [g.text for g in guarded]
+    candidates["best single sentence (oracle ceiling)"] = oracle
+    table = rouge_table(candidates, refs)
+    print(f"\n{len(papers)} dev papers with a tldr\n")
+    print("| summary | ROUGE-1 | ROUGE-2 | ROUGE-L | words | unsupported numbers | rejected by guard |")
+    print("|---|---|---|---|---|---|---|")
+    for name, m in table.items():
+        numbers = sum(
+            any(p.isdigit() for p in unsupported(t, a)) for t, a in zip(candidates[name], abstracts)
+        )
+        rej = rejected.get(name, ("-", 0))[0]
+        print(
+            f"| {name} | {m['ROUGE-1']:.1f} | {m['ROUGE-2']:.1f} | {m['ROUGE-L']:.1f} | {m['words']:.1f} | "
+            f"{100 * numbers / len(papers):.0f} % | {rej} |"
+        )
+    if versions:
+        print(
+            "\n| version | units | training papers | train s | val ROUGE-L vs title | baseline on val "
+            "| dev tldr ROUGE-L |"
+        )
+        print("|---|---|---|---|---|---|---|")
+        for version in versions:
+            name = f"{version.label} ({version.metrics.get('level', '?')}s, {version.status})"
+            print(
+                f"| {version.label} | {version.metrics.get('level')} | "
+                f"{version.metrics.get('train_papers')} | "
+                f"{version.train_seconds:.0f} | {version.score:.2f} | {version.baseline_score or 0:.2f} "
+                f"({version.metrics.get('baseline')}) | {table[name]['ROUGE-L']:.1f} |"
+            )
+    if args.throughput:
+        ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True)[: args.throughput])
+        report = papers_summarize(ids)
+        print(f"\nthroughput: {report.line()}; cores: {len(os.sched_getaffinity(0))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""Answer metrics: accuracy (gold answer or an alias in the reply), gold paper cited, abstention rate,
+precision on answered questions; and the same-run baseline "best matching sentence (MiniLM cosine) of the
+top hybrid paper". Unanswerable questions (no gold paper) measure abstention only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from physlit.corpus.selectors import papers_by_ids
+from physlit.evaluation.questions import Question
+from physlit.qa.services import answer_compute
+from physlit.qa.text import sentences
+from physlit.search.encoding import encoder_current
+from physlit.search.service import papers_search
+
+UNANSWERABLE = Path(__file__).resolve().parent / "data" / "unanswerable.jsonl"
+
+
+def _correct(q: Question, reply: str) -> bool:
+    reply = reply.lower()
+    return any(a and a.lower() in reply for a in [q.answer, *q.answer_aliases])
+
+
+def baseline_reply(question: str) -> tuple[str, str | None]:
+    """(reply, cited arXiv id): the abstract sentence most similar to the question (MiniLM cosine) in the
+    top hybrid paper; never abstains."""
+    hits = papers_search(query=question, k=1)
+    if not hits:
+        return "", None
+    paper = papers_by_ids([hits[0].paper_id])[hits[0].paper_id]
+    abstract = " ".join(paper.abstract.split())
+    texts = [abstract[s:e] for s, e in sentences(abstract)] or [abstract]
+    vecs = encoder_current().encode([question, *texts])
+    return texts[int(np.argmax(vecs[1:] @ vecs[0]))], paper.arxiv_id
+
+
+def answers_evaluate(questions: Sequence[Question]) -> dict[str, dict]:
+    """{"physlit": metrics, "baseline": metrics} over the questions; metrics hold accuracy, cited,
+    abstention, precision_answered, questions, seconds_p50, seconds_p95 (physlit only)."""
+    rows = {"physlit": [], "baseline": []}
+    seconds = []
+    for q in questions:
+        started = time.perf_counter()
+        answer = answer_compute(q.question)
+        seconds.append(time.perf_counter() - started)
+        cited = [c.arxiv_id for c in answer.citations]
+        rows["physlit"].append((_correct(q, answer.answer), q.arxiv_id in cited, answer.abstained))
+        reply, paper = baseline_reply(q.question)
+        rows["baseline"].append((_correct(q, reply), q.arxiv_id == paper, False))
+    results = {}
+    for name, values in rows.items():
+        n = len(values) or 1
+        answered = [v for v in values if not v[2]]
+        results[name] = {
+            "accuracy": sum(v[0] for v in values) / n,
+            "cited": sum(v[1] for v in values) / n,
+            "abstention": sum(v[2] for v in values) / n,
+            "precision_answered": sum(v[0] for v in answered) / len(answered) if answered else 0.0,
+            "questions": len(values),
+        }
+    if seconds:
+        results["physlit"]["seconds_p50"] = float(np.percentile(seconds, 50))
+        results["physlit"]["seconds_p95"] = float(np.percentile(seconds, 95))
+    return results
+
+
+def abstention_evaluate(questions: Sequence[Question]) -> dict[str, float]:
+    """Share of questions the corpus cannot answer on which physlit abstains."""
+    abstained = [answer_compute(q.question).abstained for q in questions]
+    return {"abstention": sum(abstained) / (len(abstained) or 1), "questions": len(abstained)}
+
+
+def answers_report(questions: Sequence[Question], unanswerable: Sequence[Question]) -> str:
+    """The answer section of `evaluate`: a markdown table of physlit and the baseline, same run."""
+    answerable = [q for q in questions if q.arxiv_id and (q.answer or q.answer_aliases)]
+    results = answers_evaluate(answerable) if answerable else {}
+    unanswerable = [*unanswerable, *(q for q in questions if not q.arxiv_id)]
+    abstain = abstention_evaluate(unanswerable) if unanswerable else None
+    lines = [
+        f"\n\nAnswers: {len(answerable)} questions with a gold answer, {len(unanswerable)} unanswerable\n"
+    ]
+    lines.append(
+        "| reader | accuracy | gold paper cited | abstention | precision on answered | "
+        "abstention on unanswerable | p50 s | p95 s |"
+    )
+    lines.append("|---|---|---|---|---|---|---|---|")
+    for name in ("physlit", "baseline"):
+        m = results.get(name)
+        if m is None:
+            continue
+        una = (
+            f"{abstain['abstention']:.3f}" if abstain and name == "physlit" else ("0.000" if abstain else "-")
+        )
+        times = f"{m['seconds_p50']:.2f} | {m['seconds_p95']:.2f}" if "seconds_p50" in m else "- | -"
+        label = "physlit" if name == "physlit" else "baseline: best MiniLM sentence of top hybrid paper"
+        lines.append(
+            f"| {label} | {m['accuracy']:.3f} | {m['cited']:.3f} | {m['abstention']:.3f} | "
+            f"{m['precision_answered']:.3f} | {una} | {times} |"
+        )
+    if not results and abstain:
+        lines.append(f"| physlit | - | - | - | - | {abstain['abstention']:.3f} | - | - |")
+    return "\n".join(lines)

@@ -1,0 +1,248 @@
+"""Encoder adaptation (stage: train): contrastive fine-tuning of a sentence-transformers encoder on corpus
+pairs (a paper's title or one abstract sentence -> the rest of the paper), with in-batch negatives.
+
+Input: (query, document) text pairs and a base model folder. Output: a sentence-transformers folder that
+physlit.ml.encoder.get_encoder(model=folder) loads, plus held-out retrieval metrics. No Django here; the
+GPU benchmark (bench/gpu_encoder_adapt.py) runs this very module on a machine without Django.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from physlit.ml.training import TrainProgress
+
+# sentence-transformers files that describe pooling/normalisation; copied unchanged from the base.
+_ST_FILES = ("modules.json", "config_sentence_transformers.json", "sentence_bert_config.json")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z$(\\])")
+
+
+# Papers held out of training for validation: a fixed slice by a hash of the arXiv id, so every run (and
+# every version being compared) is scored on the same papers and never trained on them.
+VALIDATION_PERCENT = 2
+
+
+def held_out(arxiv_id: str) -> bool:
+    return int(hashlib.sha1(arxiv_id.encode()).hexdigest()[:8], 16) % 100 < VALIDATION_PERCENT
+
+
+@dataclass
+class ContrastiveConfig:
+    batch_size: int = 32
+    learning_rate: float = 2e-5
+    warmup_steps: int = 50
+    weight_decay: float = 0.01
+    scale: float = 20.0  # cosine similarities are multiplied by this before the softmax (as MNRL does)
+    query_max_length: int = 64
+    doc_max_length: int = 128  # training truncation; the saved model keeps the base's serving length
+    symmetric: bool = True  # also match each document to its query among the batch's queries
+    sentence_queries: float = 0.5  # share of pairs whose query is an abstract sentence instead of the title
+    seed: int = 0
+
+
+@dataclass
+class TrainStats:
+    steps: int = 0
+    examples: int = 0
+    seconds: float = 0.0
+    final_loss: float | None = None
+    device: str = ""
+    config: dict = field(default_factory=dict)
+
+
+def paper_pairs(
+    papers: Sequence[tuple[str, str]], *, sentence_queries: float = 0.5, seed: int = 0
+) -> list[tuple[str, str]]:
+    """(title, abstract) per paper -> one (query, document) pair per paper.
+
+    The query is the title, or (with probability `sentence_queries`, when the abstract has 3+ sentences)
+    one abstract sentence, the document then being the title and the other sentences. Sentence queries
+    teach the encoder to match a statement in other words to the paper, as a user's question does.
+    """
+    rng = random.Random(seed)
+    pairs = []
+    for title, abstract in papers:
+        title, abstract = " ".join(title.split()), " ".join(abstract.split())
+        if not title or not abstract:
+            continue
+        sentences = _SENTENCE_END.split(abstract)
+        if len(sentences) >= 3 and rng.random() < sentence_queries:
+            i = rng.randrange(len(sentences))
+            rest = " ".join(sentences[:i] + sentences[i + 1 :])
+            pairs.append((sentences[i], f"{title}. {rest}"))
+        else:
+            pairs.append((title, abstract))
+    return pairs
+
+
+def _transformer_dir(root: Path) -> Path:
+    modules = root / "modules.json"
+    if modules.is_file():
+        for module in json.loads(modules.read_text()):
+            if module["type"].endswith("Transformer"):
+                return root / module.get("path", "")
+    return root
+
+
+def model_load(root: Path, device):
+    """(model, tokenizer) of the transformer inside a sentence-transformers folder, fp32 on `device`."""
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    folder = _transformer_dir(Path(root))
+    tokenizer = AutoTokenizer.from_pretrained(folder)
+    model = AutoModel.from_pretrained(folder, dtype=torch.float32).to(device)
+    return model, tokenizer
+
+
+def _embed(model, tokenizer, texts: Sequence[str], max_length: int, device, *, amp: bool = False):
+    """texts (n,) -> (n, dim) float32 torch tensor of unit rows (mean pooling over real tokens); `amp`:
+    bf16 autocast on CUDA (training only: embeddings for search stay fp32)."""
+    import torch
+
+    batch = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
+    batch = {k: v.to(device) for k, v in batch.items()}
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda"):
+        hidden = model(**batch).last_hidden_state
+    mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+    pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+    return torch.nn.functional.normalize(pooled.float(), dim=-1)
+
+
+def texts_embed(
+    model, tokenizer, texts: Sequence[str], *, device, max_length: int = 256, batch_size: int = 64
+) -> np.ndarray:
+    """texts (n,) -> (n, dim) float32 numpy, unit rows; inference mode, in input order."""
+    import torch
+
+    model.eval()
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # similar lengths share a batch
+    out = np.empty((len(texts), model.config.hidden_size), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            out[rows] = _embed(model, tokenizer, [texts[i] for i in rows], max_length, device).cpu().numpy()
+    return out
+
+
+def retrieval_metrics(
+    model, tokenizer, pairs: Sequence[tuple[str, str]], *, device, doc_max_length: int = 256
+) -> dict[str, float]:
+    """Each query's own document among all the pairs' documents: Recall@1, Recall@10 and MRR@10."""
+    queries = texts_embed(model, tokenizer, [q for q, _ in pairs], device=device, max_length=64)
+    docs = texts_embed(model, tokenizer, [d for _, d in pairs], device=device, max_length=doc_max_length)
+    scores = queries @ docs.T
+    gold = scores[np.arange(len(pairs)), np.arange(len(pairs))]
+    ranks = (scores > gold[:, None]).sum(axis=1) + 1  # 1-based rank of the gold document
+    return {
+        "R@1": float(np.mean(ranks <= 1)),
+        "R@10": float(np.mean(ranks <= 10)),
+        "MRR@10": float(np.mean(np.where(ranks <= 10, 1.0 / ranks, 0.0))),
+        "pairs": len(pairs),
+    }
+
+
+def contrastive_train(
+    model,
+    tokenizer,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    device,
+    config: ContrastiveConfig,
+    max_steps: int | None = None,
+    deadline: float | None = None,
+    log: Callable[[str], None] = print,
+    label: str = "encoder",
+    checkpoints: Sequence[float] = (),
+    on_checkpoint: Callable[[TrainStats], None] | None = None,
+) -> TrainStats:
+    """Fine-tune `model` in place with in-batch negatives until `max_steps`, the deadline (time.monotonic)
+    or one pass over `pairs`, whichever comes first. Loss: cross-entropy of each query against the batch's
+    documents (and, if symmetric, each document against the batch's queries) on scaled cosine scores.
+
+    `on_checkpoint(stats)` is called (model in train mode; it may save it) when training time first
+    passes each of `checkpoints` (seconds): one run then shows the effect of several budgets."""
+    import torch
+
+    rng = random.Random(config.seed)
+    order = list(range(len(pairs)))
+    rng.shuffle(order)
+    batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    batches = [b for b in batches if len(b) > 1]  # one pair has no negatives
+    total = min(len(batches), max_steps) if max_steps else len(batches)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    warmup = max(1, min(config.warmup_steps, total // 10 or 1))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / max(total, 1)) ** 0.5
+    )
+    progress = TrainProgress(
+        total_steps=total, deadline=deadline, log=log, every=max(1, min(20, total // 10 or 1)), label=label
+    )
+    labels_cache: dict[int, torch.Tensor] = {}
+    pending = sorted(checkpoints)
+    model.train()
+    for batch in batches[:total]:
+        if progress.out_of_time:
+            log(f"[{label}] budget spent after {progress.step} of {total} steps")
+            break
+        q = _embed(model, tokenizer, [pairs[i][0] for i in batch], config.query_max_length, device, amp=True)
+        d = _embed(model, tokenizer, [pairs[i][1] for i in batch], config.doc_max_length, device, amp=True)
+        scores = q @ d.T * config.scale
+        n = len(batch)
+        labels = labels_cache.setdefault(n, torch.arange(n, device=device))
+        loss = torch.nn.functional.cross_entropy(scores, labels)
+        if config.symmetric:
+            loss = (loss + torch.nn.functional.cross_entropy(scores.T, labels)) / 2
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        progress.update(loss=float(loss.detach()), examples=n)
+        while pending and progress.seconds >= pending[0]:
+            pending.pop(0)
+            if on_checkpoint is not None:
+                on_checkpoint(_stats(progress, device, config))
+    model.eval()
+    return _stats(progress, device, config)
+
+
+def _stats(progress: TrainProgress, device, config: ContrastiveConfig) -> TrainStats:
+    return TrainStats(
+        steps=progress.step,
+        examples=progress.examples,
+        seconds=progress.seconds,
+        final_loss=progress.loss,
+        device=str(device),
+        config=asdict(config),
+    )
+
+
+def model_save(model, tokenizer, base: Path, folder: Path, *, metadata: dict | None = None) -> None:
+    """Write a sentence-transformers folder at `folder` (existing, empty): the base's module files and
+    pooling config unchanged, the tuned transformer weights (safetensors) and tokenizer, and
+    physlit_training.json with `metadata`."""
+    base, folder = Path(base), Path(folder)
+    for name in _ST_FILES:
+        if (base / name).is_file():
+            shutil.copy2(base / name, folder / name)
+    for sub in base.iterdir():
+        if sub.is_dir() and re.fullmatch(r"\d+_\w+", sub.name):  # 1_Pooling, 2_Normalize
+            shutil.copytree(sub, folder / sub.name)
+    target = folder / _transformer_dir(base).relative_to(base)
+    target.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(target, safe_serialization=True)
+    tokenizer.save_pretrained(target)
+    if metadata is not None:
+        (folder / "physlit_training.json").write_text(json.dumps(metadata, indent=2, default=str) + "\n")

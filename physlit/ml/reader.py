@@ -1,0 +1,343 @@
+"""Question-answering reader (stage: qa): scores (question, abstract sentence) pairs and picks answer spans.
+
+A light reader made to train and serve on two CPU cores: the MiniLM bi-encoder (the search encoder, passed
+in as `encode`) embeds the question and the candidate sentences; a small MLP over 15 features (bi-encoder
+cosines, IDF-weighted word overlaps with the sentence and the paper's title, bigram overlap, length,
+position) gives the probability that a sentence answers the question. A second small MLP ranks candidate
+answer spans inside the chosen sentence (numbers with units, acronyms and symbols, names, short noun
+phrases). Both are fitted by physlit.qa.training on pseudo-questions made from the corpus. Saved as an
+immutable folder (reader.pt + reader.json with the IDF table and the calibrated abstention threshold),
+loaded lazily once per process (`reader_load`). No Django.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+READER_FORMAT = 3
+Encode = Callable[[Sequence[str]], np.ndarray]  # texts (n,) -> (n, dim) float32 unit rows
+
+_WORD = re.compile(r"[a-z0-9][a-z0-9\-]*", re.I)
+_STOP = frozenset(
+    """a about above after again all also an and any are as at be been being between both but by can could
+    did do does for from had has have how i if in into is it its of on or our over so such than that the
+    their them then there these they this those through to under up was we were what when where which while
+    who whom why will with would within via using used show find found given obtain study paper present
+    result results consider new one two based may might must thus however therefore here us""".split()
+)
+SENTENCE_FEATURES = 15
+SPAN_FEATURES = 12
+
+_NUMBER = re.compile(
+    r"(?<![\w.])[~<>≈]?\$?[-−]?\d+(?:[.,]\d+)?(?:[eE][-−+]?\d+|\s*\\times\s*10\^\{?[-−]?\d+\}?)?"
+    r"(?:\s*(?:\\pm|±|-|to)\s*\d+(?:\.\d+)?)?\$?"
+    r"(?:\s?(?:%|[a-zA-Zμµ]{1,4}(?:\^?\{?-?\d\}?)?)(?![a-z]{2}))?"
+)
+_ACRONYM = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-/]*\b|\$[^$]{1,30}\$")
+_NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
+_PHRASE_LEAD = re.compile(r"\b(?:the|a|an|of|by|for|with|from|in|on|as|is|are|be|to)\s+", re.I)
+_NUMERIC_QUESTION = re.compile(
+    r"\b(how (?:much|many|large|long|big|small|high|low|fast)|what (?:value|temperature|mass|energy|age|"
+    r"fraction|percentage|number|distance|size|rate|time|period|scale|limit|bound|order|redshift|"
+    r"frequency|density|temperature|ratio|precision|accuracy|level|range|dimension)|at what|how)\b",
+    re.I,
+)
+SPAN_KINDS = ("number", "term", "name", "phrase")
+
+
+def stem(word: str) -> str:
+    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def stems_of(text: str) -> list[str]:
+    """Lower-cased, lightly stemmed content words of `text`, in order."""
+    return [stem(w) for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP and len(w) > 1]
+
+
+class Idf:
+    """Inverse document frequencies of stems over a set of documents (abstracts); unknown stems get the
+    largest value (they are rare)."""
+
+    def __init__(self, table: dict[str, float], default: float) -> None:
+        self.table, self.default = table, default
+
+    @classmethod
+    def fit(cls, documents: Sequence[str], *, keep: int = 200_000) -> Idf:
+        counts: dict[str, int] = {}
+        for doc in documents:
+            for s in set(stems_of(doc)):
+                counts[s] = counts.get(s, 0) + 1
+        n = max(len(documents), 1)
+        top = sorted(counts.items(), key=lambda kv: -kv[1])[:keep]
+        table = {s: math.log((n + 1) / (c + 0.5)) for s, c in top}
+        return cls(table, math.log((n + 1) / 0.5))
+
+    def __call__(self, s: str) -> float:
+        return self.table.get(s, self.default)
+
+
+@dataclass
+class Candidate:
+    """A sentence to read: its text, its paper's title, its position in the abstract (0 first) and the
+    number of sentences there."""
+
+    text: str
+    title: str = ""
+    position: int = 0
+    count: int = 1
+
+
+@dataclass
+class Reading:
+    probability: float
+    span: tuple[int, int] | None  # character span of the short answer in the sentence, if any
+
+
+def _weighted_recall(q: list[str], other: set[str], idf: Idf) -> float:
+    total = sum(idf(s) for s in set(q))
+    return sum(idf(s) for s in set(q) if s in other) / total if total else 0.0
+
+
+def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
+    return set(zip(tokens, tokens[1:]))
+
+
+def sentence_features(
+    question: str, q_vec: np.ndarray, candidates: Sequence[Candidate], s_vecs: np.ndarray, idf: Idf
+) -> np.ndarray:
+    """(n, SENTENCE_FEATURES) float32 for the candidates; q_vec (dim,), s_vecs (n, dim) unit rows."""
+    q = stems_of(question)
+    q_set, q_bi = set(q), _bigrams(q)
+    q_idf = sum(idf(s) for s in q_set) or 1.0
+    numeric = bool(_NUMERIC_QUESTION.search(question))
+    cos = s_vecs @ q_vec if len(candidates) else np.zeros(0, np.float32)
+    rows = []
+    for c, cosine in zip(candidates, cos):
+        s = stems_of(c.text)
+        s_set = set(s)
+        t_set = set(stems_of(c.title))
+        shared = q_set & s_set
+        rows.append(
+            [
+                float(cosine),
+                len(shared) / max(len(q_set), 1),
+                _weighted_recall(q, s_set, idf),
+                len(shared) / max(len(s_set), 1),
+                len(q_bi & _bigrams(s)) / max(len(q_bi), 1),
+                _weighted_recall(q, t_set, idf),
+                _weighted_recall(q, s_set | t_set, idf),
+                max((idf(x) for x in shared), default=0.0) / 10,
+                math.log1p(len(s)) / 4,
+                float(c.position == 0),
+                float(c.position == c.count - 1),
+                len(q_set - s_set - t_set) / max(len(q_set), 1),
+                math.log1p(q_idf) / 4,
+                float(cosine) * _weighted_recall(q, s_set, idf),
+                float(numeric and bool(_NUMBER.search(c.text))),
+            ]
+        )
+    return np.asarray(rows, dtype=np.float32).reshape(-1, SENTENCE_FEATURES)
+
+
+def span_candidates(sentence: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) character spans in `sentence` that could be a short answer."""
+    found: dict[tuple[int, int], str] = {}
+    for kind, pattern in (("number", _NUMBER), ("term", _ACRONYM), ("name", _NAME)):
+        for m in pattern.finditer(sentence):
+            text = m.group(0)
+            start = m.start() + len(text) - len(text.lstrip())
+            end = m.start() + len(text.rstrip())
+            if end - start >= 2:
+                found.setdefault((start, end), kind)
+    for m in _PHRASE_LEAD.finditer(sentence):
+        words = []
+        for w in re.finditer(r"[A-Za-z$][A-Za-z0-9\-$^{}_\\]*", sentence[m.end() :]):
+            if (words and w.start() > words[-1][1] + 1) or w.group(0).lower() in _STOP:
+                break
+            words.append((w.start(), w.end()))
+            if len(words) >= 2:
+                found.setdefault((m.end() + words[0][0], m.end() + words[-1][1]), "phrase")
+            if len(words) == 4:
+                break
+        if words:
+            found.setdefault((m.end() + words[0][0], m.end() + words[-1][1]), "phrase")
+    return [(kind, s, e) for (s, e), kind in sorted(found.items())]
+
+
+def span_features(
+    question: str, sentence: str, spans: Sequence[tuple[str, int, int]], idf: Idf
+) -> np.ndarray:
+    """(n, SPAN_FEATURES) float32: kind, overlap with the question, distance to the question's words."""
+    q_set = set(stems_of(question))
+    numeric = bool(_NUMERIC_QUESTION.search(question))
+    tokens = [(m.start(), stem(m.group(0).lower())) for m in _WORD.finditer(sentence)]
+    anchors = [pos for pos, s in tokens if s in q_set]
+    rows = []
+    for kind, start, end in spans:
+        inside = [s for pos, s in tokens if start <= pos < end and s not in _STOP]
+        in_q = sum(1 for s in inside if s in q_set) / max(len(inside), 1)
+        distance = min((abs(a - start) for a in anchors if not start <= a < end), default=len(sentence))
+        rows.append(
+            [
+                *(float(kind == k) for k in SPAN_KINDS),
+                float(numeric) * float(kind == "number"),
+                in_q,
+                float(in_q == 0),
+                math.log1p(distance) / 5,
+                math.log1p(end - start) / 4,
+                start / max(len(sentence), 1),
+                max((idf(s) for s in inside), default=0.0) / 10,
+                float(any(s in q_set for s in inside)) * float(kind != "phrase"),
+            ]
+        )
+    return np.asarray(rows, dtype=np.float32).reshape(-1, SPAN_FEATURES)
+
+
+def _mlp(inputs: int, hidden: int):
+    import torch
+
+    return torch.nn.Sequential(torch.nn.Linear(inputs, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 1))
+
+
+@dataclass
+class ReaderConfig:
+    hidden: int = 32
+    span_hidden: int = 16
+
+
+class Reader:
+    """The two scorers, the IDF table and the abstention threshold; `read` answers on a question."""
+
+    def __init__(self, config: ReaderConfig, idf: Idf, threshold: float = 0.5) -> None:
+        self.config, self.idf, self.threshold = config, idf, threshold
+        self.sentence_model = _mlp(SENTENCE_FEATURES, config.hidden)
+        self.span_model = _mlp(SPAN_FEATURES, config.span_hidden)
+        self.meta: dict[str, Any] = {}
+
+    @staticmethod
+    def _scores(model, x: np.ndarray) -> np.ndarray:
+        import torch
+
+        if not len(x):
+            return np.zeros(0, np.float32)
+        with torch.inference_mode():
+            return model(torch.from_numpy(x)).squeeze(-1).numpy()
+
+    def read(self, question: str, candidates: Sequence[Candidate], encode: Encode) -> list[Reading]:
+        """[Reading] in candidate order: probability that the sentence answers, and the short answer span
+        (for every candidate; cheap)."""
+        if not candidates:
+            return []
+        vecs = encode([question, *[c.text for c in candidates]])
+        x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf)
+        probs = 1 / (1 + np.exp(-self._scores(self.sentence_model, x)))
+        return [Reading(float(p), self.span(question, c.text)) for p, c in zip(probs, candidates)]
+
+    def span(self, question: str, sentence: str) -> tuple[int, int] | None:
+        spans = span_candidates(sentence)
+        if not spans:
+            return None
+        scores = self._scores(self.span_model, span_features(question, sentence, spans, self.idf))
+        _, start, end = spans[int(np.argmax(scores))]
+        return start, end
+
+    def save(self, folder: Path, meta: dict[str, Any]) -> None:
+        import torch
+
+        torch.save(
+            {"sentence": self.sentence_model.state_dict(), "span": self.span_model.state_dict()},
+            folder / "reader.pt",
+        )
+        doc = {
+            "format": READER_FORMAT,
+            "config": self.config.__dict__,
+            "threshold": self.threshold,
+            "idf_default": self.idf.default,
+            **meta,
+        }
+        (folder / "reader.json").write_text(json.dumps(doc, indent=2) + "\n")
+        (folder / "idf.json").write_text(json.dumps(self.idf.table))
+
+    @classmethod
+    def load(cls, folder: Path) -> Reader:
+        import torch
+
+        folder = Path(folder)
+        meta = json.loads((folder / "reader.json").read_text())
+        if meta.get("format") != READER_FORMAT:
+            raise ValueError(f"{folder}: reader format {meta.get('format')}, expected {READER_FORMAT}")
+        idf = Idf(json.loads((folder / "idf.json").read_text()), float(meta["idf_default"]))
+        reader = cls(ReaderConfig(**meta["config"]), idf, float(meta["threshold"]))
+        weights = torch.load(folder / "reader.pt", map_location="cpu", weights_only=True)
+        reader.sentence_model.load_state_dict(weights["sentence"])
+        reader.span_model.load_state_dict(weights["span"])
+        reader.sentence_model.eval()
+        reader.span_model.eval()
+        reader.meta = meta
+        return reader
+
+
+def fit_mlp(
+    model,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    epochs: int = 300,
+    lr: float = 0.01,
+    on_epoch: Callable[[float], bool] | None = None,
+) -> int:
+    """Full-batch Adam on x (n, f) float32, y (n,) in {0, 1}: binary cross-entropy, plus, when `groups`
+    (n,) int labels the candidates of one question, a softmax loss that ranks each group's positive first.
+    `on_epoch(loss)` may return True to stop. Returns the epochs run."""
+    import torch
+
+    xt, yt = torch.from_numpy(x), torch.from_numpy(y.astype(np.float32))
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
+    group_index = None
+    if groups is not None:
+        group_index = torch.from_numpy(groups.astype(np.int64))
+        n_groups = int(groups.max()) + 1 if len(groups) else 0
+    positives = float(yt.sum())
+    pos_weight = torch.tensor(max(1.0, (len(yt) - positives) / max(positives, 1.0)))
+    model.train()
+    done = 0
+    for _ in range(epochs):
+        done += 1
+        logits = model(xt).squeeze(-1)
+        # Positives weighted up to balance the classes, so 0.5 means "as likely answering as not".
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, yt, pos_weight=pos_weight)
+        if group_index is not None and n_groups:
+            # log-sum-exp per group minus the positive's logit (groups without a positive add nothing)
+            m = torch.full((n_groups,), -1e9).scatter_reduce(0, group_index, logits, "amax")
+            z = torch.zeros(n_groups).index_add(0, group_index, torch.exp(logits - m[group_index]))
+            lse = m + torch.log(z)
+            pos = torch.zeros(n_groups).index_add(0, group_index, logits * yt)
+            has = torch.zeros(n_groups).index_add(0, group_index, yt) > 0
+            if has.any():
+                loss = loss + (lse - pos)[has].mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if on_epoch is not None and on_epoch(float(loss.detach())):
+            break
+    model.eval()
+    return done
+
+
+@functools.lru_cache(maxsize=4)
+def reader_load(folder: str) -> Reader:
+    """The reader saved at `folder`, loaded once per process."""
+    return Reader.load(Path(folder))

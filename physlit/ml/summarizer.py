@@ -1,0 +1,454 @@
+"""Extractive summarizer (stage: summaries): abstracts in, 15-35-word summaries made of the abstract's own
+clauses out. A small salience head over frozen sentence-encoder embeddings scores each clause; it is trained
+on the corpus with the paper's title (the author's own one-line summary) as the signal. No Django here.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FORMAT_VERSION = 1
+MIN_WORDS, MAX_WORDS = 15, 35
+MAX_UNITS = 48  # clauses scored per abstract; the rest are very long abstracts' tails
+N_SCALAR = 9
+# Weight of "shared with the rest of the abstract" against "shared with the title" in the training signal,
+# chosen by measurement (docs/benchmarks.md, "Summaries").
+CENTRALITY = 3.0
+
+# --- sentences and clauses ---------------------------------------------------------------------------------
+
+# A sentence ends at . ! or ? followed by a space and something that can start one; abbreviations usually
+# followed by a capital (e.g., et al., Fig.) and initials do not end it.
+_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(\[\"'])")
+_NO_BREAK = re.compile(
+    r"(?:\b(?:e\.g|i\.e|et al|etc|Fig|Figs|Eq|Eqs|Ref|Refs|vs|cf|Sec|No|approx|resp|Dr|Prof|St)\.|\b[A-Z]\.)$"
+)
+# Clauses end after , ; or : followed by a space, outside $...$ and brackets.
+_CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
+# Openings that say nothing about the paper's content ("In this paper, we ...").
+_BOILERPLATE = re.compile(
+    r"^(?:(?:in|within) (?:this|the present|our) (?:paper|work|article|letter|note|study|thesis|review|"
+    r"contribution|talk|report|manuscript)|here|herein)\s*,?\s+",
+    re.I,
+)
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+def sentences_split(text: str) -> list[str]:
+    """The sentences of `text` (whitespace collapsed), in order; a fragment under 4 words joins the one
+    before."""
+    text = " ".join(text.split())
+    out: list[str] = []
+    start = 0
+    for match in _END.finditer(text):
+        piece = text[start : match.start()]
+        if _NO_BREAK.search(piece):
+            continue
+        out.append(piece)
+        start = match.end()
+    if text[start:]:
+        out.append(text[start:])
+    merged: list[str] = []
+    for s in out:
+        if merged and len(s.split()) < 4:
+            merged[-1] += " " + s
+        else:
+            merged.append(s)
+    return merged
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A clause of an abstract: its text (verbatim), its sentence's index and its place in the sentence."""
+
+    text: str
+    sentence: int
+    first: bool  # opens its sentence
+    last: bool  # closes its sentence
+
+
+def _balanced(text: str) -> bool:
+    return (
+        text.count("$") % 2 == 0 and text.count("(") <= text.count(")") and text.count("{") <= text.count("}")
+    )
+
+
+def units_split(abstract: str, *, level: str = "clause") -> list[Unit]:
+    """Clauses (or whole sentences, level="sentence") of an abstract; a clause has at least 5 words and never
+    splits a formula or a bracket."""
+    units: list[Unit] = []
+    for index, sentence in enumerate(sentences_split(abstract)):
+        sentence = _BOILERPLATE.sub("", sentence, count=1) or sentence
+        sentence = sentence[:1].upper() + sentence[1:]
+        parts = [sentence] if level == "sentence" else _CLAUSE_END.split(sentence)
+        pieces: list[str] = []
+        for part in parts:
+            if pieces and (len(part.split()) < 5 or len(pieces[-1].split()) < 5 or not _balanced(pieces[-1])):
+                pieces[-1] += " " + part
+            else:
+                pieces.append(part)
+        if len(pieces) > 1 and len(pieces[-1].split()) < 5:
+            pieces[-2] += " " + pieces.pop()
+        units += [Unit(p, index, i == 0, i == len(pieces) - 1) for i, p in enumerate(pieces)]
+    return units[:MAX_UNITS]
+
+
+# --- composing a summary from scored units -----------------------------------------------------------------
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _cut(text: str, max_words: int) -> str:
+    """At most max_words words, cut at the last clause boundary when there is one in the second half."""
+    words = text.split()
+    if len(words) <= max_words:
+        return text
+    head = " ".join(words[:max_words])
+    k = max(head.rfind(", "), head.rfind("; "))
+    return head[:k] if k > len(head) // 2 else head + " …"
+
+
+def compose_pick(
+    units: Sequence[Unit], scores: Sequence[float], *, min_words=MIN_WORDS, max_words=MAX_WORDS
+) -> list[int]:
+    """Indices (in the abstract's order) of the best unit plus the next best ones while the summary is
+    under min_words and they fit in max_words."""
+    if not units:
+        return []
+    order = [int(i) for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
+    chosen = [order[0]]
+    total = _words(units[order[0]].text)
+    for i in order[1:]:
+        if total >= min_words:
+            break
+        if total + _words(units[i].text) <= max_words:
+            chosen.append(i)
+            total += _words(units[i].text)
+    return sorted(chosen)
+
+
+def compose_text(units: Sequence[Unit], chosen: Sequence[int], *, max_words=MAX_WORDS) -> str:
+    """The chosen units joined as written (a clause that does not run on into the next chosen one ends
+    with "." before a sentence opening, else ";"), at most max_words words, starting with a capital and
+    ending with a full stop."""
+    if not chosen:
+        return ""
+    parts: list[str] = []
+    for n, i in enumerate(chosen):
+        text = units[i].text
+        if n + 1 < len(chosen) and not (
+            chosen[n + 1] == i + 1 and units[i + 1].sentence == units[i].sentence
+        ):
+            text = text.rstrip(",;: ")  # the next chosen clause does not follow this one
+            if not text.endswith((".", "!", "?")):
+                text += "." if units[chosen[n + 1]].first else ";"
+        parts.append(text)
+    summary = _cut(" ".join(parts).strip(), max_words).rstrip(",;: ")
+    summary = summary[:1].upper() + summary[1:]
+    return summary if summary.endswith((".", "!", "?", "…")) else summary + "."
+
+
+def compose(
+    units: Sequence[Unit], scores: Sequence[float], *, min_words=MIN_WORDS, max_words=MAX_WORDS
+) -> str:
+    """The summary of scored units: compose_text of compose_pick."""
+    chosen = compose_pick(units, scores, min_words=min_words, max_words=max_words)
+    return compose_text(units, chosen, max_words=max_words)
+
+
+def lead_scores(units: Sequence[Unit]) -> list[float]:
+    """Scores that make compose() take the opening units: the untrained fallback."""
+    return [-float(i) for i in range(len(units))]
+
+
+def lead_summary(abstract: str) -> str:
+    """The untrained fallback: the first sentence (with the next clauses while under 15 words)."""
+    units = units_split(abstract)
+    return compose(units, lead_scores(units))
+
+
+# --- features, labels and the salience head ----------------------------------------------------------------
+
+
+def unit_features(units: Sequence[Unit], embeddings: np.ndarray) -> np.ndarray:
+    """units (n,), embeddings (n, d) float32 unit-norm -> features (n, 2d + N_SCALAR) float32: the unit's
+    embedding, its product with the abstract's centroid, and position/length/centrality scalars."""
+    n = len(units)
+    centroid = embeddings.mean(axis=0)
+    centroid = centroid / max(float(np.linalg.norm(centroid)), 1e-9)
+    n_sent = max(u.sentence for u in units) + 1
+    scalars = np.array(
+        [
+            [
+                u.sentence / max(n_sent - 1, 1),
+                float(u.sentence == 0),
+                float(u.sentence == n_sent - 1),
+                float(u.first),
+                float(u.last),
+                min(_words(u.text), 60) / 30.0,
+                float(embeddings[i] @ centroid),
+                float(any(c.isdigit() for c in u.text)),
+                min(n, 40) / 20.0,
+            ]
+            for i, u in enumerate(units)
+        ],
+        dtype=np.float32,
+    )
+    return np.concatenate([embeddings, embeddings * centroid, scalars], axis=1).astype(np.float32)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _stem(word: str) -> str:
+    return _stemmer().stem(word) if len(word) > 3 else word
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    from nltk.stem import porter
+
+    return porter.PorterStemmer()
+
+
+def rouge_tokens(text: str) -> list[str]:
+    """ROUGE's own tokenization (rouge-score with stemming): lower-cased alphanumeric runs, Porter stems."""
+    return [_stem(t) for t in _TOKEN.findall(text.lower())]
+
+
+def overlap_label(unit: str, reference_tokens: list[str]) -> float:
+    """ROUGE-1 F + ROUGE-2 F of a unit against reference tokens (the training signal, e.g. the title)."""
+    tokens = rouge_tokens(unit)
+    if not tokens or not reference_tokens:
+        return 0.0
+    total = 0.0
+    for n in (1, 2):
+        a = [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+        b = [tuple(reference_tokens[i : i + n]) for i in range(len(reference_tokens) - n + 1)]
+        if not a or not b:
+            continue
+        common = sum(min(a.count(g), b.count(g)) for g in set(a))
+        if common:
+            p, r = common / len(a), common / len(b)
+            total += 2 * p * r / (p + r)
+    return total
+
+
+def summary_target(
+    text: str, title_tokens: list[str], rest: Sequence[str], *, centrality: float = CENTRALITY
+) -> float:
+    """The training signal for a unit (or a whole summary): what it shares with the title (the author's
+    one-line summary) plus `centrality` x what it shares with the rest of the abstract (content the
+    abstract keeps returning to); both ROUGE-1 + ROUGE-2 F."""
+    value = overlap_label(text, title_tokens)
+    if centrality and rest:
+        value += centrality * overlap_label(text, rouge_tokens(" ".join(rest)))
+    return value
+
+
+def unit_labels(units: Sequence[Unit], title: str, *, centrality: float = CENTRALITY) -> np.ndarray:
+    """(n,) float32 summary_target of each unit against the title and the other units."""
+    reference = rouge_tokens(title)
+    texts = [u.text for u in units]
+    return np.array(
+        [
+            summary_target(t, reference, texts[:j] + texts[j + 1 :], centrality=centrality)
+            for j, t in enumerate(texts)
+        ],
+        dtype=np.float32,
+    )
+
+
+def _head(dim_in: int, hidden: int):
+    import torch
+
+    return torch.nn.Sequential(
+        torch.nn.Linear(dim_in, hidden), torch.nn.GELU(), torch.nn.Dropout(0.1), torch.nn.Linear(hidden, 1)
+    )
+
+
+@dataclass
+class TrainedHead:
+    state: dict[str, Any]
+    config: dict[str, Any]
+    steps: int
+    examples: int
+    loss: float
+
+
+def head_train(
+    features: Sequence[np.ndarray],
+    labels: Sequence[np.ndarray],
+    *,
+    hidden: int = 64,
+    epochs: int = 8,
+    batch_size: int = 64,
+    lr: float = 2e-3,
+    temperature: float = 0.1,
+    seed: int = 0,
+    device: Any = "cpu",
+    should_stop: Callable[[], bool] = lambda: False,
+    on_step: Callable[[float, int], None] = lambda loss, examples: None,
+) -> TrainedHead:
+    """Fit the salience head with a listwise loss: per abstract, cross-entropy between softmax(scores) and
+    softmax(labels / temperature). features[i]: (n_i, F) float32, labels[i]: (n_i,) float32."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    torch.manual_seed(seed)
+    dim = features[0].shape[1]
+    head = _head(dim, hidden).to(device)
+    optimizer = torch.optim.AdamW(head.parameters(), lr=lr, weight_decay=0.01)
+    width = max(len(f) for f in features)
+    x = torch.zeros(len(features), width, dim)
+    y = torch.full((len(features), width), -1e4)
+    mask = torch.zeros(len(features), width, dtype=torch.bool)
+    for i, (f, lab) in enumerate(zip(features, labels, strict=True)):
+        x[i, : len(f)] = torch.from_numpy(f)
+        y[i, : len(f)] = torch.from_numpy(lab / temperature)
+        mask[i, : len(f)] = True
+    total = epochs * ((len(features) + batch_size - 1) // batch_size)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=max(total, 1))
+    steps, loss_value = 0, 0.0
+    head.train()
+    for _ in range(epochs):
+        for rows in torch.randperm(len(features), generator=generator).split(batch_size):
+            xb, yb, mb = x[rows].to(device), y[rows].to(device), mask[rows].to(device)
+            scores = head(xb).squeeze(-1).masked_fill(~mb, -1e4)
+            target = torch.softmax(yb, dim=-1)
+            loss = -(target * torch.log_softmax(scores, dim=-1)).sum(-1).mean()
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            scheduler.step()
+            steps += 1
+            loss_value = float(loss.detach())
+            on_step(loss_value, len(rows))
+            if should_stop():
+                break
+        if should_stop():
+            break
+    head.eval()
+    state = {k: v.detach().cpu() for k, v in head.state_dict().items()}
+    return TrainedHead(state, {"dim_in": dim, "hidden": hidden}, steps, steps * batch_size, loss_value)
+
+
+def head_build(trained: TrainedHead):
+    """The torch module (eval mode) of a trained head."""
+    head = _head(trained.config["dim_in"], trained.config["hidden"])
+    head.load_state_dict(trained.state)
+    return head.eval()
+
+
+# --- the summarizer: encoder + head, saved to and loaded from an artifact folder ----------------------------
+
+
+@dataclass
+class SummaryDraft:
+    text: str
+    method: str  # "salience" (a trained head) or "lead" (untrained fallback)
+
+
+class Summarizer:
+    """Summaries of abstracts. `encoder` is a physlit.ml.encoder.Encoder (or None for the lead fallback);
+    `head` the trained salience head (None: lead fallback)."""
+
+    def __init__(self, *, encoder=None, head=None, level: str = "clause", meta: dict | None = None):
+        self.encoder, self.head, self.level, self.meta = encoder, head, level, meta or {}
+        self.method = "salience" if head is not None else "lead"
+
+    def embed_units(
+        self, abstracts: Sequence[str], *, batch_size: int = 128
+    ) -> list[tuple[list[Unit], np.ndarray]]:
+        """Per abstract: its units and their embeddings (n_i, d) float32, in one encoder call."""
+        split = [units_split(a, level=self.level) for a in abstracts]
+        flat = [u.text for units in split for u in units]
+        emb = self.encoder.encode(flat, batch_size=batch_size) if flat else np.zeros((0, 1), np.float32)
+        out, start = [], 0
+        for units in split:
+            out.append((units, emb[start : start + len(units)]))
+            start += len(units)
+        return out
+
+    def scores(self, units: Sequence[Unit], embeddings: np.ndarray) -> np.ndarray:
+        """(n,) float32 salience of each unit."""
+        import torch
+
+        with torch.inference_mode():
+            x = torch.from_numpy(unit_features(units, embeddings))
+            return self.head(x).squeeze(-1).numpy()
+
+    def picks(self, abstracts: Sequence[str], *, embedded=None) -> list[tuple[list[Unit], list[int]]]:
+        """Per abstract: its units and the indices of those the summary keeps. `embedded` (from
+        embed_units with the same encoder and level) saves encoding twice."""
+        if self.head is None:
+            split = [units_split(a) for a in abstracts]
+            return [(units, compose_pick(units, lead_scores(units))) for units in split]
+        embedded = embedded if embedded is not None else self.embed_units(abstracts)
+        return [
+            (units, compose_pick(units, self.scores(units, emb)) if units else []) for units, emb in embedded
+        ]
+
+    def summarize(self, abstracts: Sequence[str], *, embedded=None) -> list[SummaryDraft]:
+        """abstracts (n,) -> drafts (n,); an abstract without sentences gets an empty text."""
+        return [
+            SummaryDraft(compose_text(units, chosen), self.method)
+            for units, chosen in self.picks(abstracts, embedded=embedded)
+        ]
+
+    def save(self, folder: Path, trained: TrainedHead, *, encoder_info: dict, metrics: dict) -> None:
+        import torch
+
+        torch.save(trained.state, folder / "head.pt")
+        meta = {
+            "format": FORMAT_VERSION,
+            "level": self.level,
+            "head": trained.config,
+            "encoder": encoder_info,
+            "metrics": metrics,
+        }
+        (folder / "summarizer.json").write_text(json.dumps(meta, indent=2) + "\n")
+
+
+def summarizer_load(folder: str | Path, *, encoder_for: Callable[[dict], Any]) -> Summarizer:
+    """The summarizer saved in `folder`; `encoder_for(meta["encoder"])` supplies its encoder (the caller
+    knows where ONNX exports are cached). Raises ValueError for an artifact of another format."""
+    import torch
+
+    folder = Path(folder)
+    meta = json.loads((folder / "summarizer.json").read_text())
+    if meta.get("format") != FORMAT_VERSION:
+        raise ValueError(f"{folder}: summarizer format {meta.get('format')} (expected {FORMAT_VERSION})")
+    head = _head(meta["head"]["dim_in"], meta["head"]["hidden"])
+    head.load_state_dict(torch.load(folder / "head.pt", weights_only=True))
+    head.eval()
+    encoder = encoder_for(meta["encoder"])
+    if encoder.fingerprint != meta["encoder"].get("fingerprint"):
+        raise ValueError(f"{folder}: trained on encoder {meta['encoder']}, got {encoder.fingerprint}")
+    return Summarizer(encoder=encoder, head=head, level=meta["level"], meta=meta)
+
+
+# --- TextRank, the unsupervised baseline -------------------------------------------------------------------
+
+
+def textrank_pick(embeddings: np.ndarray, *, damping: float = 0.85, iterations: int = 50) -> int:
+    """embeddings (n, d) unit-norm sentences -> index of the sentence with the highest PageRank over the
+    cosine-similarity graph."""
+    n = len(embeddings)
+    if n <= 2:
+        return 0
+    sim = np.clip(embeddings @ embeddings.T, 0, None)
+    np.fill_diagonal(sim, 0)
+    sim = sim / np.maximum(sim.sum(axis=1, keepdims=True), 1e-9)
+    rank = np.full(n, 1.0 / n)
+    for _ in range(iterations):
+        rank = (1 - damping) / n + damping * sim.T @ rank
+    return int(np.argmax(rank))

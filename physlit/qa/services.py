@@ -1,0 +1,288 @@
+"""Question answering (stage: qa): retrieve papers with the hybrid search, read their abstract sentences,
+answer with the span and the verbatim sentence(s) it rests on, or abstain; conversations keep context.
+
+Input: a question and optionally a conversation id. Output: an `Answer` (answer text, abstained,
+citations [(arXiv id, title, verbatim abstract quote)], conversation id), stored as a Turn.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from physlit.corpus.selectors import papers_by_ids
+from physlit.qa.models import Conversation, Turn
+from physlit.qa.text import looks_like_follow_up, overlap, question_in_context, sentences, stems
+from physlit.search.service import papers_search
+
+ABSTAIN_MESSAGE = "The indexed papers don't answer this. The closest papers are cited below."
+MAX_CITATIONS = 3
+# Ranking prior: logit points a sentence loses per place its paper is below the first in retrieval.
+RANK_PRIOR = 1.0
+# Sentences after the first are quoted when the reader gives them at least this probability.
+SUPPORT_FLOOR = 0.05
+RELOAD_CHECK_SECONDS = 5.0
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked (empty, too long)."""
+
+
+class ConversationNotFound(LookupError):
+    pass
+
+
+@dataclass
+class Citation:
+    arxiv_id: str
+    title: str
+    quote: str
+    score: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {"arxiv_id": self.arxiv_id, "title": self.title, "quote": self.quote}
+
+
+@dataclass
+class Answer:
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    conversation_id: int | None = None
+    turn_id: int | None = None
+    confidence: float = 0.0
+    reader: str = ""
+    search_query: str = ""
+    short_answer: str = ""
+    seconds: float = 0.0
+
+
+@dataclass
+class _Sentence:
+    paper_id: int
+    rank: int  # of its paper in retrieval, 0 first
+    text: str
+    lexical: float = 0.0
+    title: str = ""
+    position: int = 0
+    count: int = 1
+
+
+# --- which reader serves ------------------------------------------------------------------------------
+
+_reader_lock = threading.Lock()
+_reader_state: dict = {"key": None, "reader": None, "label": "", "checked": 0.0}
+
+
+def reader_current():
+    """(Reader or None, label): PHYSLIT_READER if set, else the registry's current reader version, else
+    None (the lexical fallback). Rechecked every few seconds so a promotion reaches running workers."""
+    now = time.monotonic()
+    if _reader_state["checked"] and now - _reader_state["checked"] < RELOAD_CHECK_SECONDS:
+        return _reader_state["reader"], _reader_state["label"]
+    with _reader_lock:
+        if settings.PHYSLIT_READER:
+            key, label = settings.PHYSLIT_READER, f"reader {Path(settings.PHYSLIT_READER).name}"
+        else:
+            from physlit.registry.services import version_current
+
+            version = version_current("reader")
+            key, label = (version.path, version.label) if version else (None, "lexical")
+        if key != _reader_state["key"]:
+            reader = None
+            if key:
+                from physlit.ml.reader import reader_load
+
+                reader = reader_load(str(key))
+            _reader_state.update(key=key, reader=reader)
+        _reader_state["label"] = label
+        _reader_state["checked"] = time.monotonic()
+        return _reader_state["reader"], _reader_state["label"]
+
+
+def reader_reset() -> None:
+    with _reader_lock:
+        _reader_state.update(key=None, reader=None, label="", checked=0.0)
+
+
+# --- the pipeline -------------------------------------------------------------------------------------
+
+
+def _queries(question: str, previous: str | None) -> tuple[str, str]:
+    """(retrieval query, reader question). A follow-up borrows the previous question's words."""
+    if not previous or not looks_like_follow_up(question):
+        return question, question
+    combined = question_in_context(question, previous)
+    return combined, combined
+
+
+def _candidates(query: str, reader_question: str) -> tuple[list[_Sentence], dict]:
+    hits = papers_search(query=query, k=settings.PHYSLIT_QA_PAPERS)
+    papers = papers_by_ids([h.paper_id for h in hits])
+    q_stems = stems(reader_question)
+    found: list[_Sentence] = []
+    for rank, hit in enumerate(hits):
+        paper = papers.get(hit.paper_id)
+        if paper is None:
+            continue
+        abstract = " ".join(paper.abstract.split())
+        spans = sentences(abstract)
+        for position, (start, end) in enumerate(spans):
+            text = abstract[start:end]
+            found.append(
+                _Sentence(paper.pk, rank, text, overlap(q_stems, text), paper.title, position, len(spans))
+            )
+    # The reader reads the sentences sharing most words with the question, nearer papers first on ties;
+    # a paper's best sentence is kept for each of the top three papers so a paraphrase still gets read.
+    found.sort(key=lambda s: (-(s.lexical - 0.02 * s.rank), s.rank))
+    keep = found[: settings.PHYSLIT_QA_SENTENCES]
+    for rank in range(3):
+        if not any(s.rank == rank for s in keep):
+            best = next((s for s in found if s.rank == rank), None)
+            if best is not None:
+                keep.append(best)
+    return keep, papers
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _read(question: str, candidates: list[_Sentence]):
+    """([(probability, span or None, sentence)] best first, confidence, threshold, reader label).
+
+    Sentences are ranked by the reader's logit less RANK_PRIOR per place of their paper in retrieval (the
+    reader sees one sentence at a time; the search has seen whole abstracts). Whether to answer at all
+    depends on the reader alone: its highest probability against its calibrated threshold.
+    """
+    reader, label = reader_current()
+    if reader is None:
+        scored = [(s.lexical, None, s) for s in candidates]
+        threshold = settings.PHYSLIT_QA_LEXICAL_THRESHOLD
+        scored.sort(key=lambda x: (-x[0], x[2].rank))
+    else:
+        from physlit.ml.reader import Candidate
+        from physlit.search.encoding import encoder_current
+
+        readings = reader.read(
+            question,
+            [Candidate(s.text, s.title, s.position, s.count) for s in candidates],
+            encoder_current().encode,
+        )
+        scored = [(r.probability, r.span, s) for r, s in zip(readings, candidates)]
+        threshold = reader.threshold
+        scored.sort(key=lambda x: -(_logit(x[0]) - RANK_PRIOR * x[2].rank))
+    confidence = max((x[0] for x in scored), default=0.0)
+    return scored, confidence, threshold, label
+
+
+def _compose(
+    scored, confidence: float, threshold: float, papers: dict
+) -> tuple[str, str, bool, list[Citation]]:
+    """(answer text, short answer, abstained, citations)."""
+    if not scored:
+        return "The library has no papers to answer from yet.", "", True, []
+    if confidence < threshold:
+        citations, seen = [], set()
+        for score, _, s in scored:  # the closest papers, each with its most relevant sentence
+            if s.paper_id not in seen:
+                seen.add(s.paper_id)
+                paper = papers[s.paper_id]
+                citations.append(Citation(paper.arxiv_id, paper.title, s.text, round(score, 4)))
+            if len(citations) == MAX_CITATIONS:
+                break
+        return ABSTAIN_MESSAGE, "", True, citations
+    # The best sentence, then the next best ones the reader gives some weight, each quoted and cited: the
+    # reader's second choice often holds the answer when its first holds the question's words.
+    chosen = [scored[0]]
+    for item in scored[1:]:
+        if len(chosen) == MAX_CITATIONS:
+            break
+        if item[0] >= SUPPORT_FLOOR and item[2].text != chosen[0][2].text:
+            chosen.append(item)
+    citations, parts = [], []
+    span = scored[0][1]
+    short = scored[0][2].text[span[0] : span[1]].strip(" ,;:.") if span else ""
+    for number, (score, _, s) in enumerate(chosen, start=1):
+        paper = papers[s.paper_id]
+        citations.append(Citation(paper.arxiv_id, paper.title, s.text, round(score, 4)))
+        parts.append(f"“{s.text}” [{number}]")
+    answer = (f"{short} — " if short else "") + " ".join(parts)
+    return answer, short, False, citations
+
+
+def question_clean(question: str) -> str:
+    question = " ".join((question or "").split())
+    if not question:
+        raise QuestionError("the question is empty")
+    if len(question) > settings.PHYSLIT_QA_MAX_CHARS:
+        raise QuestionError(f"the question is longer than {settings.PHYSLIT_QA_MAX_CHARS} characters")
+    return question
+
+
+def answer_compute(question: str, previous_question: str | None = None) -> Answer:
+    """Answer without storing anything (evaluation, benchmarks); `previous_question` gives context."""
+    started = time.monotonic()
+    question = question_clean(question)
+    query, reader_question = _queries(question, previous_question)
+    candidates, papers = _candidates(query, reader_question)
+    scored, confidence, threshold, label = _read(reader_question, candidates)
+    text, short, abstained, citations = _compose(scored, confidence, threshold, papers)
+    return Answer(
+        answer=text,
+        abstained=abstained,
+        citations=citations,
+        confidence=confidence,
+        reader=label,
+        search_query=query,
+        short_answer=short,
+        seconds=time.monotonic() - started,
+    )
+
+
+def question_answer(*, question: str, conversation_id: int | None = None) -> Answer:
+    """Answer `question` from the indexed papers, in a new conversation or continuing `conversation_id`,
+    and store the turn.
+
+    Raises QuestionError for an empty or oversized question, ConversationNotFound for an unknown
+    conversation, physlit.search.service.SearchUnavailable when no index exists yet.
+    """
+    question = question_clean(question)
+    conversation, previous = None, None
+    if conversation_id is not None:
+        conversation = Conversation.objects.filter(pk=conversation_id).first()
+        if conversation is None:
+            raise ConversationNotFound(f"no conversation {conversation_id}")
+        previous = conversation.turns.order_by("-created_at", "-pk").first()
+    answer = answer_compute(question, previous.question if previous else None)
+    with transaction.atomic():
+        if conversation is None:
+            conversation = Conversation.objects.create(title=question[:200])
+        turn = Turn.objects.create(
+            conversation=conversation,
+            question=question,
+            search_query=answer.search_query,
+            answer=answer.answer,
+            short_answer=answer.short_answer[:300],
+            abstained=answer.abstained,
+            citations=[{**c.as_dict(), "score": c.score} for c in answer.citations],
+            confidence=answer.confidence,
+            reader=answer.reader,
+            seconds=answer.seconds,
+        )
+        conversation.save(update_fields=["updated_at"])
+    answer.conversation_id, answer.turn_id = conversation.pk, turn.pk
+    return answer
+
+
+def qa_warm() -> bool:
+    """Load the current reader now (a web worker's start, after search_warm); False without one."""
+    reader, _ = reader_current()
+    return reader is not None

@@ -1,0 +1,105 @@
+"""Text handling for question answering: abstract sentences with their character offsets, content words,
+and follow-up detection. Pure Python (no Django, no ML), shared by serving, training and evaluation."""
+
+from __future__ import annotations
+
+import re
+
+from physlit.ml.reader import stems_of
+
+# A sentence ends at . ! or ? followed by space and something that can start a sentence; abbreviations that
+# are usually followed by a capital (e.g., et al., Fig.) do not end one.
+_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(\[\"'])")
+_NO_BREAK = re.compile(
+    r"(?:\b(?:e\.g|i\.e|et al|Fig|Figs|Eq|Eqs|Ref|Refs|vs|cf|Sec|No|approx|resp|Dr|Prof)\.)$"
+)
+_WORD = re.compile(r"[a-z0-9][a-z0-9\-]*", re.I)
+
+STOP = frozenset(
+    """a about above after again against all also an and any are as at be been before being below between
+    both but by can could did do does doing down during each few for from further had has have having he her
+    here hers him his how i if in into is it its itself just me more most my no nor not now of off on once
+    only or other our out over own same she should so some such than that the their them then there these
+    they this those through to too under until up very was we were what when where which while who whom why
+    will with would you your within via using used use show shows shown find found give gives given obtain
+    obtained study studied paper present presented result results consider considered discuss new one two
+    based well may might must thus however therefore also here we our us do does what which whose""".split()
+)
+FOLLOW_UP_STARTS = ("and ", "what about", "how about", "also ", "but ", "then ", "so ", "same ", "or ")
+PRONOUNS = frozenset("it its they them their this that these those he she his her one ones such".split())
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Character spans (start, end) of the sentences of `text`, in order; whitespace stays as it is, so
+    text[start:end] is a verbatim quote. Fragments of fewer than four words join the sentence before."""
+    spans: list[tuple[int, int]] = []
+    start = len(text) - len(text.lstrip())
+    for match in _END.finditer(text):
+        end = match.start()
+        piece = text[start:end]
+        if _NO_BREAK.search(piece) or re.search(r"\b[A-Z]\.$", piece):  # an abbreviation or an initial
+            continue
+        spans.append((start, end))
+        start = match.end()
+    tail = text[start:].rstrip()
+    if tail:
+        spans.append((start, start + len(tail)))
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and len(text[s:e].split()) < 4:
+            merged[-1] = (merged[-1][0], e)
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words that carry meaning (no stop words, no one-letter tokens)."""
+    return [w for w in words(text) if w not in STOP and len(w) > 1]
+
+
+def stems(text: str) -> set[str]:
+    """The lightly stemmed content words the reader matches on (physlit.ml.reader.stems_of)."""
+    return set(stems_of(text))
+
+
+def overlap(question_stems: set[str], sentence: str) -> float:
+    """Share of the question's content stems found in the sentence (0..1)."""
+    if not question_stems:
+        return 0.0
+    return len(question_stems & stems(sentence)) / len(question_stems)
+
+
+def looks_like_follow_up(question: str) -> bool:
+    """A question that leans on the one before: short, opens with "and"/"what about", or has a pronoun
+    and few content words of its own."""
+    q = " ".join(question.lower().split())
+    content = content_words(q)
+    if q.startswith(FOLLOW_UP_STARTS) or len(content) <= 2:
+        return True
+    return bool(PRONOUNS & set(words(q))) and len(content) <= 4
+
+
+_LEADS = re.compile(r"^(?:and|but|also|so|then|or|what about|how about)\b[\s,]*", re.I)
+_PREPOSITIONS = ("from", "in", "for", "with", "at", "on", "of", "by", "using", "under", "between", "to")
+
+
+def question_in_context(question: str, previous: str) -> str:
+    """The follow-up `question` read against the `previous` one. "and from gravitational waves?" after
+    "What bounds on the graviton mass come from binary pulsar timing?" becomes "What bounds on the
+    graviton mass come from gravitational waves?" (the phrase after the shared preposition is replaced);
+    otherwise the two questions are joined, the new one first."""
+    rest = _LEADS.sub("", question.strip()).rstrip(" ?.!")
+    first = rest.split(" ", 1)[0].lower() if rest else ""
+    if first in _PREPOSITIONS:
+        matches = list(re.finditer(rf"\b{first}\b", previous, re.I))
+        if matches:
+            start = matches[-1].start()
+            tail = re.search(r"[,;?.!]", previous[start:])
+            end = start + tail.start() if tail else len(previous)
+            return f"{previous[:start]}{rest}{previous[end:]}".strip()
+    return f"{question.strip()} {previous.strip()}"

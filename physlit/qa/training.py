@@ -1,0 +1,227 @@
+"""`train reader`: fit the reader (physlit.ml.reader) on pseudo-questions made from the corpus (qa.pseudo).
+
+Input: the papers in the database (a sample of PHYSLIT_READER_TRAIN_PAPERS chosen by a hash of the arXiv
+id), the current reader version. Output: an immutable folder under PHYSLIT_MODELS_DIR/reader/ with the
+scorers, the IDF table, the abstention threshold calibrated on held-out pseudo-questions and off-topic
+questions, and validation metrics of the new and the current reader on the same validation groups.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+from django.conf import settings
+
+from physlit.corpus.models import Paper
+from physlit.qa.pseudo import OFF_TOPIC, Group, PaperText, groups_make, is_validation, paper_seed
+from physlit.registry.models import ModelVersion
+from physlit.registry.services import TrainResult
+
+VALIDATION_GROUPS = 300
+ABSTAIN_QUANTILE = 0.95
+SEED = 1234
+
+
+def corpus_papers(limit: int) -> list[PaperText]:
+    """Up to `limit` papers with an abstract, chosen by a hash of the arXiv id (same sample every run)."""
+    rows = Paper.objects.exclude(abstract="").values_list("arxiv_id", "title", "abstract")
+    papers = [PaperText(a, " ".join(t.split()), ab) for a, t, ab in rows.iterator(chunk_size=5000)]
+    papers.sort(key=lambda p: paper_seed(p.arxiv_id, "reader-sample"))
+    return papers[:limit]
+
+
+class CachedEncoder:
+    """The search encoder with a memo, so each sentence is embedded once per training run."""
+
+    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray]) -> None:
+        self._encode, self._memo = encode, {}
+
+    def warm(self, texts: Sequence[str]) -> None:
+        todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
+        if todo:
+            for text, vec in zip(todo, self._encode(todo)):
+                self._memo[text] = vec
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        self.warm(texts)
+        return np.stack([self._memo[t] for t in texts])
+
+
+def _reader_candidates(group: Group):
+    from physlit.ml.reader import Candidate
+
+    return [Candidate(c.text, c.title, c.position, c.count) for c in group.candidates]
+
+
+def validation_evaluate(reader, groups: Sequence[Group], encode) -> dict:
+    """Score a reader on validation groups (answerable, unanswerable, off-topic).
+
+    sentence_accuracy: the answering sentence ranks first in its group; span_exact: the short answer the
+    reader picks in that sentence is the pseudo-answer; threshold: the probability that only
+    1 - ABSTAIN_QUANTILE of the unanswerable and off-topic groups reach; abstention_accuracy: the balanced
+    accuracy of answering right vs abstaining there.
+    score = mean of the three.
+    """
+    pos_conf, neg_conf, right, exact, unanswerable_conf = [], [], [], [], []
+    for group in groups:
+        readings = reader.read(group.question, _reader_candidates(group), encode)
+        best = int(np.argmax([r.probability for r in readings]))
+        confidence = readings[best].probability
+        if group.answerable:
+            ok = group.candidates[best].label == 1
+            right.append(ok)
+            (pos_conf if ok else neg_conf).append(confidence)
+            gold = group.candidates[0]
+            exact.append(readings[0].span == tuple(gold.answer) if gold.answer else False)
+        else:
+            neg_conf.append(confidence)
+            unanswerable_conf.append(confidence)
+    pos, neg = np.asarray(pos_conf), np.asarray(neg_conf)
+    # Abstain below what all but ABSTAIN_QUANTILE of the unanswerable and off-topic questions reach: real
+    # questions reword more than pseudo-questions, so a threshold that merely separates the two pseudo
+    # classes sits too high for them; fixing the false-answer rate does not depend on that.
+    unanswerable = np.asarray(unanswerable_conf)
+    best_t = float(np.quantile(unanswerable, ABSTAIN_QUANTILE)) if len(unanswerable) else 0.5
+    best_bal = ((pos >= best_t).mean() if len(pos) else 0.0) / 2 + (
+        (neg < best_t).mean() if len(neg) else 0.0
+    ) / 2
+    metrics = {
+        "sentence_accuracy": float(np.mean(right)) if right else 0.0,
+        "span_exact": float(np.mean(exact)) if exact else 0.0,
+        "abstention_accuracy": best_bal,
+        "threshold": best_t,
+        "answerable_groups": len(right),
+        "unanswerable_groups": len(unanswerable_conf),
+    }
+    metrics["score"] = (
+        metrics["sentence_accuracy"] + metrics["span_exact"] + metrics["abstention_accuracy"]
+    ) / 3
+    return metrics
+
+
+def _off_topic_groups(validation: Sequence[Group]) -> list[Group]:
+    pool = [c for g in validation if not g.answerable for c in g.candidates]
+    rng = random.Random(SEED)
+    return [Group(q, rng.sample(pool, min(8, len(pool))), False) for q in OFF_TOPIC if pool]
+
+
+def _design(reader, groups: Sequence[Group], encode):
+    """Feature matrices for the sentence scorer and the span scorer, with labels and group ids."""
+    from physlit.ml.reader import sentence_features, span_candidates, span_features
+
+    xs, ys, gs, span_x, span_y, span_g = [], [], [], [], [], []
+    for gi, group in enumerate(groups):
+        cands = _reader_candidates(group)
+        vecs = encode([group.question, *[c.text for c in cands]])
+        xs.append(sentence_features(group.question, vecs[0], cands, vecs[1:], reader.idf))
+        ys.extend(c.label for c in group.candidates)
+        gs.extend([gi] * len(cands))
+        gold = group.candidates[0]
+        if group.answerable and gold.answer:
+            spans = span_candidates(gold.text)
+            labels = [(s, e) == tuple(gold.answer) for _, s, e in spans]
+            if any(labels):
+                span_x.append(span_features(group.question, gold.text, spans, reader.idf))
+                span_y.extend(labels)
+                span_g.extend([gi] * len(spans))
+    return (
+        np.concatenate(xs) if xs else np.zeros((0, 15), np.float32),
+        np.asarray(ys, np.float32),
+        np.asarray(gs),
+        np.concatenate(span_x) if span_x else np.zeros((0, 12), np.float32),
+        np.asarray(span_y, np.float32),
+        np.asarray(span_g),
+    )
+
+
+def reader_train(
+    *,
+    max_minutes: float,
+    current: ModelVersion | None,
+    log: Callable[[str], None] = print,
+    encode: Callable[[Sequence[str]], np.ndarray] | None = None,
+) -> TrainResult:
+    """Fit a reader within `max_minutes` (embedding the pseudo-questions' sentences takes most of it)."""
+    from physlit.ml.reader import Idf, Reader, ReaderConfig, fit_mlp, reader_load
+    from physlit.ml.training import TrainProgress, artifact_write, deadline_after, seed_everything
+
+    started = time.monotonic()
+    seed_everything(SEED)
+    deadline = deadline_after(max_minutes)
+    if encode is None:
+        from physlit.search.encoding import encoder_current
+
+        encode = encoder_current().encode
+    encoder = CachedEncoder(encode)
+    papers = corpus_papers(settings.PHYSLIT_READER_TRAIN_PAPERS)
+    if len(papers) < 3:
+        raise ValueError("not enough papers with abstracts to make reader training data")
+    reader = Reader(ReaderConfig(), Idf.fit([p.abstract for p in papers]))
+    # Tiny libraries (tests, a fresh install) may have no validation paper by hash: then the first one.
+    held_out = {p.arxiv_id for p in papers if is_validation(p.arxiv_id)} or {papers[0].arxiv_id}
+    validation = list(groups_make(papers, per_paper=1, only=held_out.__contains__))[:VALIDATION_GROUPS]
+    validation += _off_topic_groups(validation)
+    groups = list(groups_make(papers, only=lambda arxiv_id: arxiv_id not in held_out))
+    random.Random(SEED).shuffle(groups)
+    log(
+        f"reader data: {len(papers)} papers -> {len(groups)} training groups, "
+        f"{len(validation)} validation groups"
+    )
+
+    # Embed the validation groups, then training groups in chunks until 70% of the budget is spent.
+    encoder.warm([t for g in validation for t in [g.question, *(c.text for c in g.candidates)]])
+    budget_end = None if deadline is None else started + max_minutes * 60 * 0.7
+    progress = TrainProgress(
+        total_steps=max(1, (len(groups) + 99) // 100),
+        deadline=budget_end,
+        log=log,
+        every=5,
+        label="reader: embed",
+    )
+    used = 0
+    for start in range(0, len(groups), 100):
+        chunk = groups[start : start + 100]
+        encoder.warm([t for g in chunk for t in [g.question, *(c.text for c in g.candidates)]])
+        used = start + len(chunk)
+        progress.update(loss=0.0, examples=len(chunk))
+        if progress.out_of_time:
+            break
+    train_groups = groups[:used]
+    x, y, g, sx, sy, sg = _design(reader, train_groups, encoder)
+    log(f"fitting on {len(train_groups)} groups: {len(y)} sentence pairs, {len(sy)} span candidates")
+    fit_mlp(reader.sentence_model, x, y, groups=g)
+    if len(sy):
+        fit_mlp(reader.span_model, sx, sy, groups=sg)
+    metrics = validation_evaluate(reader, validation, encoder)
+    reader.threshold = metrics["threshold"]
+    baseline = None
+    if current is not None:
+        try:
+            baseline = validation_evaluate(reader_load(str(current.path)), validation, encoder)["score"]
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:  # missing or older-format artifact
+            log(f"current {current.label} could not be scored ({exc}); it counts as 0")
+            baseline = 0.0
+    log(f"validation: {json.dumps({k: round(v, 4) for k, v in metrics.items()})}; current reader: {baseline}")
+    train_seconds = time.monotonic() - started
+    meta = {
+        "base": "features over all-MiniLM-L6-v2 (the search encoder)",
+        "metrics": metrics,
+        "train_groups": len(train_groups),
+        "data": "cloze pseudo-questions from abstract sentences (physlit.qa.pseudo) with same-abstract and "
+        "other-paper negatives, unanswerable groups, off-topic questions",
+    }
+    path = artifact_write(settings.PHYSLIT_MODELS_DIR, "reader", lambda folder: reader.save(folder, meta))
+    return TrainResult(
+        path=path,
+        base=meta["base"],
+        score=metrics["score"],
+        baseline_score=baseline,
+        metrics={**metrics, "papers": len(papers), "groups_available": len(groups)},
+        train_examples=len(y),
+        train_seconds=train_seconds,
+        device="cpu",
+    )

@@ -1,0 +1,132 @@
+"""Encoder adaptation and switch-over (stage: search). Input: the corpus in the database and the model
+registry. Output: a trained encoder version (artifact + metrics), and on promotion a search index rebuilt
+with it that replaces the old one only once complete.
+
+`encoder_train` is the registry's trainer for kind "encoder" (`manage.py train encoder`): contrastive
+fine-tuning of the base encoder on (title or abstract sentence -> paper) pairs with in-batch negatives
+(physlit.ml.encoder_training), scored with the serving version on the same held-out papers.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+
+from physlit.corpus.models import Paper
+from physlit.registry.models import ModelVersion
+from physlit.registry.services import RegistryError, TrainResult, version_promote
+from physlit.search.encoding import encoder_base_model
+
+SAVE_MARGIN_SECONDS = 10.0  # writing the artifact after training
+
+
+def _corpus_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(title, abstract) of the training papers and of the held-out ones (physlit.ml.encoder_training)."""
+    from physlit.ml.encoder_training import held_out
+
+    train, validation = [], []
+    rows = Paper.objects.order_by("pk").values_list("arxiv_id", "title", "abstract").iterator(chunk_size=5000)
+    for arxiv_id, title, abstract in rows:
+        (validation if held_out(arxiv_id) else train).append((title, abstract))
+    return train, validation
+
+
+def encoder_train(
+    *, max_minutes: float, current: ModelVersion | None, log: Callable[[str], None] = print
+) -> TrainResult:
+    """Fine-tune the base encoder for at most `max_minutes` (scoring included) and save it as an artifact.
+
+    score = MRR@10 of title -> abstract among the held-out papers; baseline_score = the same for the
+    current version (or the base encoder when none is current).
+    """
+    from physlit.ml import encoder_training as et
+    from physlit.ml.training import artifact_write, deadline_after, device_pick, seed_everything
+
+    deadline = deadline_after(max_minutes)
+    started = time.monotonic()
+    train, validation = _corpus_pairs()
+    if len(train) < 2 or not validation:
+        raise RegistryError(
+            f"not enough papers to train the encoder ({len(train)} for training, {len(validation)} held out)"
+        )
+    device = device_pick()
+    seed_everything(0)
+    config = et.ContrastiveConfig(batch_size=settings.PHYSLIT_ENCODER_TRAIN_BATCH)
+    val_pairs = et.paper_pairs(validation, sentence_queries=0.0)[: settings.PHYSLIT_ENCODER_VALIDATION_PAIRS]
+    base = Path(encoder_base_model())
+    log(f"encoder: {len(train):,} training papers, {len(val_pairs)} held-out pairs, on {device}, base {base}")
+
+    # Score what serves now first: its time tells how much of the budget the final scoring needs.
+    metrics: dict = {"validation_pairs": len(val_pairs)}
+    scored = time.monotonic()
+    model, tokenizer = et.model_load(base, device)
+    metrics["base"] = et.retrieval_metrics(model, tokenizer, val_pairs, device=device)
+    if current is not None and Path(current.path).is_dir():
+        cur_model, cur_tok = et.model_load(Path(current.path), device)
+        metrics["current"] = et.retrieval_metrics(cur_model, cur_tok, val_pairs, device=device)
+        del cur_model
+    scoring_seconds = (time.monotonic() - scored) / (2 if "current" in metrics else 1)
+    log(f"encoder: base scores {metrics['base']}" + (f", current {metrics['current']}" if current else ""))
+
+    pairs = et.paper_pairs(train, sentence_queries=config.sentence_queries, seed=config.seed)
+    train_deadline = None if deadline is None else deadline - scoring_seconds - SAVE_MARGIN_SECONDS
+    stats = et.contrastive_train(
+        model,
+        tokenizer,
+        pairs,
+        device=device,
+        config=config,
+        deadline=train_deadline,
+        log=log,
+        label="encoder",
+    )
+    metrics["new"] = et.retrieval_metrics(model, tokenizer, val_pairs, device=device)
+    metrics["train"] = {"steps": stats.steps, "final_loss": stats.final_loss, "config": stats.config}
+    baseline = metrics.get("current", metrics["base"])
+    path = artifact_write(
+        settings.PHYSLIT_MODELS_DIR,
+        "encoder",
+        lambda folder: et.model_save(
+            model,
+            tokenizer,
+            base,
+            folder,
+            metadata={"base": str(base), "metrics": metrics, "pairs": stats.examples},
+        ),
+    )
+    log(
+        f"encoder: MRR@10 {metrics['new']['MRR@10']:.4f} (was {baseline['MRR@10']:.4f}) after {stats.steps} "
+        f"steps, {stats.examples} pairs in {time.monotonic() - started:.0f} s; saved to {path}"
+    )
+    return TrainResult(
+        path=path,
+        base=str(base),
+        score=metrics["new"]["MRR@10"],
+        baseline_score=baseline["MRR@10"],
+        metrics=metrics,
+        train_examples=stats.examples,
+        train_seconds=stats.seconds,
+        device=str(device),
+    )
+
+
+def encoder_promote(version_id: int) -> ModelVersion:
+    """Rebuild the search index with encoder version `version_id`, then make the version current.
+
+    Search keeps serving the old index (and encodes queries with the old encoder) until the new index row
+    is ready; if the build fails the version goes back to candidate with the error, the old index serving.
+    """
+    from physlit.search.build import index_build
+
+    version = ModelVersion.objects.get(pk=version_id, kind=ModelVersion.Kind.ENCODER)
+    try:
+        index_build(rebuild=True, model=version.path)
+    except BaseException as exc:
+        ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.PROMOTING).update(
+            status=ModelVersion.Status.CANDIDATE, error=f"index rebuild failed: {exc!r}"
+        )
+        raise
+    return version_promote(version.pk)

@@ -1,0 +1,182 @@
+"""`train summarizer`: fit the clause-salience head on the corpus; the signal is each paper's title plus
+the rest of its abstract.
+
+Why: every paper has a title, the author's own one-line summary, so clauses that say what the title says
+belong in a summary; and content the abstract keeps returning to (shared with its other clauses) is its
+core. A clause's label is its ROUGE-1 + ROUGE-2 F against the title plus CENTRALITY x the same against the
+other clauses (physlit.ml.summarizer.summary_target; titles alone picked clauses no better than the lead
+sentence on the dev tldrs, docs/benchmarks.md). The head sees only the abstract, never the title.
+Validation: papers whose crc32(arxiv_id) % 10 == 0; the score is the mean summary_target of the composed
+summary (x100), for the new model, the current one (or the lead-sentence fallback) alike.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+
+from django.conf import settings
+
+from physlit.corpus.models import Paper
+from physlit.registry.models import ModelVersion
+from physlit.registry.services import TrainResult
+from physlit.summaries.services import summarizer_encoder, summarizer_for
+
+ENCODE_SHARE = 0.6  # of the budget, at most, spent encoding training clauses; the head trains in seconds
+
+
+def _crc(text: str) -> int:
+    return zlib.crc32(text.encode())
+
+
+def corpus_split(*, validation: int, train: int) -> tuple[list[tuple], list[tuple]]:
+    """(validation, train) lists of (arxiv_id, title, abstract): a deterministic split by a hash of the id,
+    so every model is scored on the same papers; each side capped, in a fixed pseudo-random order."""
+    rows = list(
+        Paper.objects.exclude(abstract="").exclude(title="").values_list("arxiv_id", "title", "abstract")
+    )
+    val = sorted((r for r in rows if _crc(r[0]) % 10 == 0), key=lambda r: _crc("order:" + r[0]))
+    tr = sorted((r for r in rows if _crc(r[0]) % 10 != 0), key=lambda r: _crc("order:" + r[0]))
+    return val[:validation], tr[:train]
+
+
+def validation_score(picks, titles: list[str]) -> float:
+    """Mean summary_target (x100) of composed summaries: picks from Summarizer.picks, titles alike."""
+    from physlit.ml.summarizer import compose_text, rouge_tokens, summary_target
+
+    total = 0.0
+    for (units, chosen), title in zip(picks, titles, strict=True):
+        rest = [u.text for i, u in enumerate(units) if i not in set(chosen)]
+        total += summary_target(compose_text(units, chosen), rouge_tokens(title), rest)
+    return 100 * total / max(len(titles), 1)
+
+
+def title_rouge(summaries: list[str], titles: list[str]) -> dict[str, float]:
+    """Mean ROUGE-1/2/L F (x100, rouge-score with stemming) of summaries against titles."""
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
+    scores = [scorer.score(t, s) for s, t in zip(summaries, titles, strict=True)]
+    n = max(len(scores), 1)
+    return {k: 100 * sum(s[k].fmeasure for s in scores) / n for k in ("rouge1", "rouge2", "rougeL")}
+
+
+def summarizer_train(
+    *, max_minutes: float, current: ModelVersion | None, log: Callable[[str], None]
+) -> TrainResult:
+    from physlit.ml.summarizer import (
+        CENTRALITY,
+        Summarizer,
+        compose_text,
+        head_build,
+        head_train,
+        unit_features,
+        unit_labels,
+    )
+    from physlit.ml.training import (
+        TrainProgress,
+        artifact_write,
+        deadline_after,
+        device_pick,
+        seed_everything,
+    )
+
+    seed_everything(0)
+    deadline = deadline_after(max_minutes)
+    budget_end_encode = deadline_after(max_minutes * ENCODE_SHARE)
+    device = device_pick()
+    encoder = summarizer_encoder()
+    level = settings.PHYSLIT_SUMMARIZER_LEVEL
+    summarizer = Summarizer(encoder=encoder, level=level)
+    val, train = corpus_split(
+        validation=settings.PHYSLIT_SUMMARIZER_VALIDATION_PAPERS,
+        train=settings.PHYSLIT_SUMMARIZER_TRAIN_PAPERS,
+    )
+    if len(train) < 2 or not val:
+        raise ValueError(f"too few papers to train a summarizer: {len(train)} train, {len(val)} validation")
+    log(f"summarizer: {len(val)} validation papers, up to {len(train)} training papers, encoder {encoder!r}")
+    progress = TrainProgress(total_steps=None, deadline=deadline, log=log, label="summarizer")
+    val_embedded = summarizer.embed_units([r[2] for r in val])
+
+    features, labels, used = [], [], 0
+    chunk = 256
+    for start in range(0, len(train), chunk):
+        if start and _past(budget_end_encode):
+            break
+        rows = train[start : start + chunk]
+        for (_, title, _), (units, emb) in zip(
+            rows, summarizer.embed_units([r[2] for r in rows]), strict=True
+        ):
+            used += 1
+            if len(units) < 2:
+                continue
+            features.append(unit_features(units, emb))
+            labels.append(unit_labels(units, title))
+        log(f"[summarizer] encoded {used:,}/{len(train):,} training papers ({progress.seconds:.0f} s)")
+    if len(features) < 2:
+        raise ValueError("too few training abstracts with two or more clauses")
+
+    trained = head_train(
+        features,
+        labels,
+        device=device,
+        should_stop=lambda: progress.out_of_time,
+        on_step=lambda loss, examples: progress.update(loss=loss, examples=examples),
+    )
+    summarizer.head, summarizer.method = head_build(trained), "salience"
+
+    titles, abstracts = [r[1] for r in val], [r[2] for r in val]
+    new_picks = summarizer.picks(abstracts, embedded=val_embedded)
+    new = validation_score(new_picks, titles)
+    lead_picks = summarizer_for(None).picks(abstracts)
+    lead = validation_score(lead_picks, titles)
+    baseline, baseline_name = lead, "lead sentence (untrained fallback)"
+    if current is not None:
+        try:
+            old = summarizer_for(current)
+            same = old.encoder is encoder and old.level == level
+            old_picks = old.picks(abstracts, embedded=val_embedded if same else None)
+            baseline, baseline_name = validation_score(old_picks, titles), current.label
+        except (OSError, ValueError) as exc:  # an unreadable current artifact: compare with the fallback
+            log(f"current {current.label} cannot be loaded ({exc}); comparing with the lead sentence")
+    metrics = {
+        "validation": {"papers": len(val), "metric": "mean summary_target x100 (title + centrality)"},
+        "lead_score": lead,
+        "rouge_vs_title": title_rouge([compose_text(u, c) for u, c in new_picks], titles),
+        "lead_rouge_vs_title": title_rouge([compose_text(u, c) for u, c in lead_picks], titles),
+        "centrality": CENTRALITY,
+        "baseline": baseline_name,
+        "level": level,
+        "train_papers": used,
+        "train_abstracts": len(features),
+        "steps": trained.steps,
+        "final_loss": trained.loss,
+    }
+    log(f"[summarizer] validation score: new {new:.2f}, {baseline_name} {baseline:.2f}")
+    encoder_info = {
+        "model": settings.PHYSLIT_SUMMARIZER_ENCODER,
+        "name": encoder.name,
+        "backend": encoder.backend,
+        "fingerprint": encoder.fingerprint,
+    }
+    path = artifact_write(
+        settings.PHYSLIT_MODELS_DIR,
+        "summarizer",
+        lambda folder: summarizer.save(folder, trained, encoder_info=encoder_info, metrics=metrics),
+    )
+    return TrainResult(
+        path=path,
+        base=f"{encoder.name} ({encoder.backend}) + salience head",
+        score=new,
+        baseline_score=baseline,
+        metrics=metrics,
+        train_examples=len(features),
+        train_seconds=progress.seconds,
+        device=str(device),
+    )
+
+
+def _past(deadline: float) -> bool:
+    import time
+
+    return time.monotonic() >= deadline

@@ -1,0 +1,135 @@
+// The chat page without reloads: the form posts JSON to /api/ask, shows a progress state while the papers
+// are searched and read, then appends the answer. Without JavaScript the form posts as a plain page.
+(function () {
+  "use strict";
+  var form = document.getElementById("ask-form");
+  if (!form || !window.fetch) return;
+  var turns = document.getElementById("turns");
+  var box = document.getElementById("question");
+  var message = document.getElementById("chat-message");
+  var button = form.querySelector("button[type=submit]");
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function paperUrl(arxivId) {
+    return "/papers/" + arxivId;
+  }
+
+  function renderAnswer(container, data, turnKey) {
+    container.textContent = "";
+    container.className = "turn-answer" + (data.abstained ? " abstained" : "");
+    if (data.abstained) {
+      container.appendChild(el("p", "answer-text", data.answer));
+    } else {
+      if (data.short_answer) {
+        var p = el("p", "short-answer tex");
+        p.appendChild(el("strong", "", data.short_answer));
+        container.appendChild(p);
+      }
+      data.citations.forEach(function (c, i) {
+        var q = el("blockquote", "quote tex");
+        q.appendChild(el("mark", "", c.quote));
+        q.appendChild(document.createTextNode(" "));
+        var ref = el("a", "cite-ref", "[" + (i + 1) + "]");
+        ref.href = "#" + turnKey + "-cite-" + (i + 1);
+        q.appendChild(ref);
+        container.appendChild(q);
+      });
+    }
+    if (data.citations.length) {
+      var list = el("ol", "citations");
+      data.citations.forEach(function (c, i) {
+        var li = el("li");
+        li.id = turnKey + "-cite-" + (i + 1);
+        var a = el("a", "citation tex", c.title);
+        a.href = paperUrl(c.arxiv_id);
+        li.appendChild(a);
+        li.appendChild(document.createTextNode(" "));
+        li.appendChild(el("span", "arxiv-id", "arXiv:" + c.arxiv_id));
+        if (data.abstained) li.appendChild(el("blockquote", "quote tex", c.quote));
+        list.appendChild(li);
+      });
+      container.appendChild(list);
+    }
+    if (typeof renderMathInElement === "function") {
+      container.querySelectorAll(".tex").forEach(function (node) {
+        renderMathInElement(node, {
+          delimiters: [
+            { left: "$$", right: "$$", display: true },
+            { left: "$", right: "$", display: false },
+          ],
+          throwOnError: false,
+        });
+      });
+    }
+  }
+
+  form.addEventListener("submit", function (event) {
+    var question = box.value.trim();
+    if (!question) return; // the browser's own "required" message
+    event.preventDefault();
+    message.hidden = true;
+    var conversation = form.dataset.conversation ? parseInt(form.dataset.conversation, 10) : null;
+    var turnKey = "turn-pending-" + Date.now();
+    var li = el("li", "turn");
+    li.id = turnKey;
+    li.appendChild(el("p", "turn-question", question));
+    var answer = el("div", "turn-answer pending");
+    var status = el("p", "progress", "Searching the papers and reading their abstracts…");
+    status.setAttribute("role", "status");
+    answer.appendChild(status);
+    li.appendChild(answer);
+    turns.appendChild(li);
+    li.scrollIntoView({ block: "nearest" });
+    var started = Date.now();
+    var timer = setInterval(function () {
+      status.textContent = "Searching the papers and reading their abstracts… " +
+        Math.round((Date.now() - started) / 1000) + " s";
+    }, 500);
+    button.disabled = true;
+    box.value = "";
+
+    fetch(form.dataset.api, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify({ question: question, conversation: conversation }),
+    })
+      .then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      })
+      .then(function (result) {
+        if (!result.ok) throw new Error(result.data.error || "the question could not be answered");
+        var data = result.data;
+        renderAnswer(answer, data, turnKey);
+        form.dataset.conversation = data.conversation;
+        form.action = "/chat/" + data.conversation;
+        if (window.history && window.location.pathname !== "/chat/" + data.conversation) {
+          window.history.replaceState(null, "", "/chat/" + data.conversation);
+        }
+      })
+      .catch(function (error) {
+        turns.removeChild(li);
+        box.value = question;
+        message.textContent = "Sorry: " + error.message + ".";
+        message.hidden = false;
+      })
+      .then(function () {
+        clearInterval(timer);
+        button.disabled = false;
+        box.focus();
+      });
+  });
+
+  // Enter asks, Shift+Enter makes a new line.
+  box.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      if (form.requestSubmit) form.requestSubmit(); else form.submit();
+    }
+  });
+})();

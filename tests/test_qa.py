@@ -1,0 +1,140 @@
+"""Question answering through the real path: pseudo-question data, reader training with the registry,
+answers quoting abstracts with citations, abstention, follow-ups, and the data helpers."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from physlit.qa.models import Conversation, Turn
+from physlit.qa.pseudo import PaperText, groups_make, is_validation, question_make
+from physlit.qa.services import ABSTAIN_MESSAGE, QuestionError, question_answer
+from physlit.qa.text import looks_like_follow_up, question_in_context, sentences
+from physlit.registry.models import ModelVersion
+from tests.qa_fixtures import QA_CORPUS
+
+pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]
+
+
+def abstract_of(arxiv_id: str) -> str:
+    return " ".join(next(row[6] for row in QA_CORPUS if row[0] == arxiv_id).split())
+
+
+def test_sentences_are_verbatim_and_keep_abbreviations_together():
+    text = "We use the method of Smith et al. for this. The result is 3.5 K, e.g. Fig. 2 shows it. Done now."
+    assert [text[s:e] for s, e in sentences(text)] == [
+        "We use the method of Smith et al. for this.",
+        "The result is 3.5 K, e.g. Fig. 2 shows it. Done now.",  # a fragment joins the sentence before
+    ]
+
+
+def test_pseudo_questions_hide_an_answer_span_of_the_source_sentence():
+    import random
+
+    sentence = "Transport measurements show a superconducting transition temperature of 16 K in thick films."
+    made = [question_make(sentence, "Superconductivity in films", random.Random(seed)) for seed in range(20)]
+    made = [m for m in made if m]
+    assert made
+    for question, (start, end) in made:
+        assert question.endswith("?")
+        assert 0 <= start < end <= len(sentence)
+    papers = [PaperText(a, t, ab) for a, _, _, _, _, t, ab in QA_CORPUS]
+    groups = list(groups_make(papers))
+    answerable = [g for g in groups if g.answerable]
+    assert answerable and any(not g.answerable for g in groups)
+    for g in answerable:
+        gold = g.candidates[0]
+        assert gold.label == 1 and gold.text[gold.answer[0] : gold.answer[1]] == g.answer
+        assert all(c.label == 0 for c in g.candidates[1:])
+    assert groups == list(groups_make(papers)), "same papers, same data"
+    assert is_validation("1901.00001") == is_validation("1901.00001")
+
+
+def test_follow_up_detection():
+    assert looks_like_follow_up("and from gravitational waves?")
+    assert looks_like_follow_up("What about its mass?")
+    assert not looks_like_follow_up("What bounds on the graviton mass come from binary pulsar timing?")
+    previous = "What bounds on the graviton mass come from binary pulsar timing?"
+    assert question_in_context("and from gravitational waves?", previous) == (
+        "What bounds on the graviton mass come from gravitational waves?"
+    )
+    assert question_in_context("what about its lifetime?", "Which muon decay?").startswith("what about")
+
+
+def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_indexed):
+    from physlit.registry.services import model_train
+
+    lines = []
+    first = model_train(kind="reader", max_minutes=2, log=lines.append)
+    assert first.status == ModelVersion.Status.CURRENT
+    folder = Path(first.path)
+    assert folder.parent.name == "reader" and (folder / "reader.pt").is_file()
+    meta = json.loads((folder / "reader.json").read_text())
+    assert 0 < meta["threshold"] < 1 and meta["metrics"]["answerable_groups"] > 0
+    assert first.train_examples > 0 and "sentence_accuracy" in first.metrics
+    assert any("reader data:" in line for line in lines)
+    second = model_train(kind="reader", max_minutes=2, log=lines.append)
+    assert second.baseline_score == pytest.approx(first.score)  # same data, same validation split
+    assert Path(second.path) != folder and folder.is_dir()  # the old artifact is never touched
+
+
+def test_answer_quotes_the_abstract_and_cites_the_paper(qa_reader):
+    answer = question_answer(question="What bound on the graviton mass comes from binary pulsar timing?")
+    assert not answer.abstained, answer
+    top = answer.citations[0]
+    assert top.arxiv_id == "1901.00001"
+    assert top.quote in abstract_of("1901.00001")
+    assert "7.6e-20 eV" in answer.answer
+    assert "[1]" in answer.answer
+    turn = Turn.objects.get(pk=answer.turn_id)
+    assert turn.conversation_id == answer.conversation_id and turn.reader.startswith("reader")
+
+
+def test_off_topic_question_abstains_and_lists_closest_papers(qa_reader):
+    answer = question_answer(question="What is a good recipe for sourdough bread with a crispy crust?")
+    assert answer.abstained
+    assert answer.answer == ABSTAIN_MESSAGE
+    assert 1 <= len(answer.citations) <= 3
+
+
+def test_follow_up_question_keeps_the_conversation_context(qa_reader):
+    first = question_answer(question="What bounds on the graviton mass come from binary pulsar timing?")
+    follow = question_answer(question="and from gravitational waves?", conversation_id=first.conversation_id)
+    assert follow.conversation_id == first.conversation_id
+    assert follow.search_query == "What bounds on the graviton mass come from gravitational waves?"
+    assert not follow.abstained
+    assert "1901.00002" in [c.arxiv_id for c in follow.citations]
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert [t.question for t in conversation.turns.all()][1] == "and from gravitational waves?"
+
+
+def test_without_a_trained_reader_answers_by_word_overlap(qa_indexed):
+    answer = question_answer(question="What neutron skin thickness is extracted for lead?")
+    assert answer.reader == "lexical"
+    assert not answer.abstained and answer.citations[0].arxiv_id == "1901.00008"
+
+
+def test_bad_questions_are_refused_before_any_work(db, settings):
+    settings.PHYSLIT_QA_MAX_CHARS = 50
+    for bad in ("", "   ", "x" * 51):
+        with pytest.raises(QuestionError):
+            question_answer(question=bad)
+
+
+def test_evaluate_reports_answer_metrics_beside_the_baseline(qa_reader, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "1901.00005", "question": "What Hubble constant do six lensed quasars give?",
+                    "answer": "73.3 km/s/Mpc", "answer_aliases": []}) + "\n"
+    )  # fmt: skip
+    unanswerable = tmp_path / "u.jsonl"
+    unanswerable.write_text(json.dumps({"question": "Who won the football world cup in 1998?"}) + "\n")
+    out = StringIO()
+    call_command("evaluate", questions=questions, unanswerable=unanswerable, modes="hybrid", stdout=out)
+    text = out.getvalue()
+    assert "| physlit | 1.000 | 1.000 | 0.000 | 1.000 | 1.000 |" in text
+    assert "baseline: best MiniLM sentence of top hybrid paper" in text
