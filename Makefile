@@ -38,12 +38,11 @@ else
 	  echo "physlit: could not harvest from arXiv (offline?). Start again with a snapshot: make run SNAPSHOT=path/to/arxiv-snapshot.jsonl"
 	-$(PY) manage.py build_index
 endif
-	# Summaries: a short first training of the summarizer when none exists (a few minutes on 3k papers),
-	# then a summary for every paper still without one (the lead-sentence fallback if training failed).
-	-$(PY) manage.py shell -c "from physlit.registry.models import ModelVersion as M; \
-	  raise SystemExit(0 if M.objects.filter(kind='summarizer').exists() else 1)" || \
-	  $(PY) manage.py train summarizer --max-minutes 3
-	-$(PY) manage.py summarize --missing
+	# First start: short trainings of the summarizer and the reader on the corpus (minutes on 3k papers);
+	# summaries are then written in the background while the server already serves.
+	-$(PY) manage.py train summarizer --max-minutes 3 --if-none
+	-$(PY) manage.py train reader --max-minutes 3 --if-none
+	mkdir -p var && $(PY) manage.py summarize --missing > var/summarize.log 2>&1 &
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
