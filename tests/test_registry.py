@@ -128,3 +128,17 @@ def test_models_command_lists_and_promotes(
     out = capsys.readouterr().out
     assert "index rebuild queued" in out and "current" in out
     assert index_current().encoder == version.path
+
+
+@pytest.mark.django_db
+def test_train_if_none_skips_a_kind_already_trained_and_unknown_ids_are_clear_errors(tmp_path, capsys):
+    from django.core.management.base import CommandError
+
+    version_register(kind="reader", result=TrainResult(path=tmp_path, base="tiny", score=0.5))
+    call_command("train", "reader", "--if-none", "--max-minutes", "1")  # would need a corpus to train
+    assert "nothing to do" in capsys.readouterr().out
+    assert ModelVersion.objects.filter(kind="reader").count() == 1
+    with pytest.raises(CommandError, match="no model version 999"):
+        call_command("models", "promote", "999")
+    with pytest.raises(CommandError, match="no current summarizer"):
+        call_command("models", "rollback", "summarizer")
