@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from physlit.ml.sentences import sentences_split
+
 FORMAT_VERSION = 1
 MIN_WORDS, MAX_WORDS = 15, 35
 MAX_UNITS = 48  # clauses scored per abstract; the rest are very long abstracts' tails
@@ -25,12 +27,6 @@ CENTRALITY = 3.0
 
 # --- sentences and clauses ---------------------------------------------------------------------------------
 
-# A sentence ends at . ! or ? followed by a space and something that can start one; abbreviations usually
-# followed by a capital (e.g., et al., Fig.) and initials do not end it.
-_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(\[\"'])")
-_NO_BREAK = re.compile(
-    r"(?:\b(?:e\.g|i\.e|et al|etc|Fig|Figs|Eq|Eqs|Ref|Refs|vs|cf|Sec|No|approx|resp|Dr|Prof|St)\.|\b[A-Z]\.)$"
-)
 # Clauses end after , ; or : followed by a space, outside $...$ and brackets.
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 # Openings that say nothing about the paper's content ("In this paper, we ...").
@@ -40,29 +36,6 @@ _BOILERPLATE = re.compile(
     re.I,
 )
 _TOKEN = re.compile(r"[a-z0-9]+")
-
-
-def sentences_split(text: str) -> list[str]:
-    """The sentences of `text` (whitespace collapsed), in order; a fragment under 4 words joins the one
-    before."""
-    text = " ".join(text.split())
-    out: list[str] = []
-    start = 0
-    for match in _END.finditer(text):
-        piece = text[start : match.start()]
-        if _NO_BREAK.search(piece):
-            continue
-        out.append(piece)
-        start = match.end()
-    if text[start:]:
-        out.append(text[start:])
-    merged: list[str] = []
-    for s in out:
-        if merged and len(s.split()) < 4:
-            merged[-1] += " " + s
-        else:
-            merged.append(s)
-    return merged
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,8 @@ from __future__ import annotations
 import re
 
 from physlit.ml.reader import stems_of
+from physlit.ml.sentences import sentence_spans
 
-# A sentence ends at . ! or ? followed by space and something that can start a sentence; abbreviations that
-# are usually followed by a capital (e.g., et al., Fig.) do not end one.
-_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9$\\(\[\"'])")
-_NO_BREAK = re.compile(
-    r"(?:\b(?:e\.g|i\.e|et al|Fig|Figs|Eq|Eqs|Ref|Refs|vs|cf|Sec|No|approx|resp|Dr|Prof)\.)$"
-)
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-]*", re.I)
 
 STOP = frozenset(
@@ -30,27 +25,8 @@ PRONOUNS = frozenset("it its they them their this that these those he she his he
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
-    """Character spans (start, end) of the sentences of `text`, in order; whitespace stays as it is, so
-    text[start:end] is a verbatim quote. Fragments of fewer than four words join the sentence before."""
-    spans: list[tuple[int, int]] = []
-    start = len(text) - len(text.lstrip())
-    for match in _END.finditer(text):
-        end = match.start()
-        piece = text[start:end]
-        if _NO_BREAK.search(piece) or re.search(r"\b[A-Z]\.$", piece):  # an abbreviation or an initial
-            continue
-        spans.append((start, end))
-        start = match.end()
-    tail = text[start:].rstrip()
-    if tail:
-        spans.append((start, start + len(tail)))
-    merged: list[tuple[int, int]] = []
-    for s, e in spans:
-        if merged and len(text[s:e].split()) < 4:
-            merged[-1] = (merged[-1][0], e)
-        else:
-            merged.append((s, e))
-    return merged
+    """Character spans (start, end) of the sentences of `text`: text[start:end] is a verbatim quote."""
+    return sentence_spans(text)
 
 
 def words(text: str) -> list[str]:
