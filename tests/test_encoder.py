@@ -99,6 +99,37 @@ def test_onnx_int8_agrees_with_sentence_transformers_fp32(int8, reference, cache
 
 
 @pytest.mark.slow
+def test_torch_bf16_agrees_with_sentence_transformers_fp32(reference):
+    bf16 = enc.get_encoder(backend="torch-bf16")
+    assert (bf16.backend, bf16.dim, bf16.fingerprint) == ("torch-bf16", 384, reference.fingerprint)
+    out = bf16.encode(PHYSICS, batch_size=4)
+    assert out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    assert np.min(np.sum(out * reference.encode(PHYSICS), axis=1)) >= 0.999
+
+
+def test_auto_backend_is_the_fast_one_for_this_cpu(tmp_path):
+    model_dir = tmp_path / "tiny-bert"
+    write_tiny_bert(model_dir)
+    auto = enc.get_encoder(model_dir, backend="auto", cache_dir=tmp_path / "cache")
+    assert auto.backend == enc.fast_backend() in ("torch-bf16", "onnx-int8")
+    assert enc.fast_backend() == ("torch-bf16" if enc.bf16_native() else "onnx-int8")
+    with pytest.raises(ValueError, match="unknown encoder backend 'fp8'"):
+        enc.get_encoder(model_dir, backend="fp8")
+
+
+def test_bf16_batches_hold_a_bounded_number_of_tokens(tmp_path):
+    model_dir = tmp_path / "tiny-bert"
+    write_tiny_bert(model_dir)
+    bf16 = enc.get_encoder(model_dir, backend="torch-bf16")
+    lengths = np.array([10, 200, 40, 256, 40, 12, 12, 12])
+    bf16._max_batch_tokens = 512
+    batches = list(bf16._batches(lengths, batch_size=4))
+    assert [lengths[b].tolist() for b in batches] == [[256, 200], [40, 40, 12, 12], [12, 10]]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(len(lengths)))
+
+
+@pytest.mark.slow
 def test_second_load_reuses_the_exported_files(int8, cache_dir):
     files = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in int8.artifact.parent.iterdir()}
     assert {p.name for p in files} == {"model.onnx", "model-int8.onnx", "meta.json"}  # no temp files left
@@ -154,6 +185,10 @@ def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tmp_path):
     quantized = enc.get_encoder(model_dir, backend="onnx-int8", cache_dir=tmp_path / "cache")
     assert quantized.artifact.parent == tiny.artifact.parent
     assert quantized.encode(texts).shape == (3, 32)
+
+    bf16 = enc.get_encoder(model_dir, backend="torch-bf16")  # the same weights in bfloat16, same pooling
+    assert bf16.fingerprint == tiny.fingerprint
+    assert np.min(np.sum(bf16.encode(texts, batch_size=2) * expected, axis=1)) >= 0.99
 
 
 def test_pooling_and_length_come_from_the_sentence_transformers_config(tmp_path):

@@ -122,10 +122,15 @@ def test_new_papers_are_added_without_rebuilding(indexed):
     assert index_build().pk == row.pk  # nothing new: no new build
 
 
-def test_changing_the_encoder_rebuilds_everything(indexed, search_settings):
+def test_another_backend_of_the_same_weights_applies_at_the_next_full_rebuild(indexed, search_settings):
     search_settings.PHYSLIT_ENCODER_BACKEND = "torch"
-    row = index_build()
-    assert row.parent_id is None and row.added == 8 and row.encoder_backend == "torch"
+    assert index_build().pk == indexed.pk  # same weights: nothing to redo
+    papers_upsert([new_paper("2501.00003", "Muon g-2 anomaly", "The anomalous magnetic moment of the muon.")])
+    row = index_build()  # the new paper is embedded the way the index's other papers were
+    assert (row.parent_id, row.added, row.encoder_backend) == (indexed.pk, 1, "onnx-int8")
+    row = index_build(rebuild=True)
+    assert row.parent_id is None and row.added == 9 and row.encoder_backend == "torch"
+    assert ids(papers_search(query="anomalous magnetic moment of the muon", k=1))[0] == "2501.00003"
 
 
 def test_interrupted_build_leaves_the_previous_index_serving(indexed, monkeypatch, search_settings):

@@ -1,14 +1,17 @@
 """Sentence encoder (stage: embed): texts in, (n, dim) float32 L2-normalised embeddings out.
 
 The one module that loads the encoder, lazily and once per process (`get_encoder`). Backends: "torch"
-(sentence-transformers fp32, the reference), "onnx" (fp32 ONNX exported here) and "onnx-int8" (that export
-with dynamic int8 weights; the default, chosen by measurement: docs/benchmarks.md, "Encoding throughput").
+(sentence-transformers fp32, the reference), "torch-bf16" (the same weights in bfloat16, for CPUs with native
+bf16 arithmetic: AMX or AVX512-BF16), "onnx" (fp32 ONNX exported here) and "onnx-int8" (that export with
+dynamic int8 weights). "auto" picks the fastest batch backend for this CPU (`fast_backend`), chosen by
+measurement: docs/benchmarks.md, "Encoding throughput".
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
+import inspect
 import json
 import logging
 import os
@@ -23,8 +26,8 @@ from typing import Any
 
 import numpy as np
 
-BACKENDS = ("torch", "onnx", "onnx-int8")
-DEFAULT_BACKEND = "onnx-int8"
+BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
+DEFAULT_BACKEND = "auto"  # fast_backend(): torch-bf16 where the CPU has native bf16, else onnx-int8
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 # Part of every artifact directory's hash: bump it when the export or quantization recipe changes, so a
@@ -40,6 +43,9 @@ _POOLING_MODES = {
 # Texts are tokenized and length-sorted in windows of this many, so memory stays flat on a full corpus
 # while batches still hold texts of nearly equal length (little padding).
 _SORT_WINDOW = 8192
+# bf16 on CPU runs fastest with batches of about 32 full-length texts (docs/benchmarks.md): a batch holds at
+# most this many tokens, padding included.
+_BF16_BATCH_TOKENS = 32 * 256
 
 log = logging.getLogger(__name__)
 
@@ -161,6 +167,21 @@ def _atomic_path(dst: Path) -> Iterator[Path]:
         os.replace(tmp, dst)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def bf16_native() -> bool:
+    """Does this CPU do bfloat16 arithmetic in hardware (AMX or AVX512-BF16)? Elsewhere bf16 is emulated
+    and slower than fp32. Read from /proc/cpuinfo (Linux); False where that is absent."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text().split()
+    except OSError:
+        return False
+    return "amx_bf16" in flags or "avx512_bf16" in flags
+
+
+def fast_backend() -> str:
+    """What "auto" means: the fastest batch backend on this CPU that keeps mean cosine >= 0.99 to fp32."""
+    return "torch-bf16" if bf16_native() else "onnx-int8"
 
 
 def _available_cores() -> int:
@@ -364,18 +385,17 @@ class TorchEncoder(Encoder):
         return np.ascontiguousarray(out, dtype=np.float32)
 
 
-class OnnxEncoder(Encoder):
-    """onnxruntime on CPU over the exported graph; pooling and normalisation in numpy, as the model's
-    sentence-transformers modules do them."""
+class _BatchEncoder(Encoder):
+    """Tokenizes in windows, sorts by token count, pads batches by hand, pools and normalises in numpy; the
+    subclass runs the transformer on one padded batch (`_forward`: int64 feeds -> (b, s, h) float32)."""
 
-    def __init__(
-        self, spec: ModelSpec, fingerprint: str, artifact: Path, backend: str, threads: int | None = None
-    ) -> None:
+    _max_batch_tokens: int | None = None  # a batch holds at most this many tokens, padding included
+
+    def _setup(self, spec: ModelSpec, fingerprint: str, backend: str, input_names: Sequence[str]) -> None:
         from transformers import AutoTokenizer
 
         self._tokenizer = AutoTokenizer.from_pretrained(spec.transformer_dir)
-        self._session = _ort_session(artifact, threads)
-        self._inputs = [i.name for i in self._session.get_inputs()]
+        self._inputs = list(input_names)
         self._pad = {
             "input_ids": self._tokenizer.pad_token_id or 0,
             "attention_mask": 0,
@@ -383,8 +403,11 @@ class OnnxEncoder(Encoder):
         }
         self._pooling = spec.pooling
         self._lower = spec.do_lower_case
-        self.name, self.backend, self.dim, self.artifact = spec.name, backend, spec.dim, artifact
+        self.name, self.backend, self.dim = spec.name, backend, spec.dim
         self.max_seq_length, self.fingerprint = spec.max_seq_length, fingerprint
+
+    def _forward(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        raise NotImplementedError
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         from tqdm.auto import tqdm
@@ -396,6 +419,17 @@ class OnnxEncoder(Encoder):
                 self._encode_window(window, out[start : start + len(window)], batch_size, bar.update)
         return out
 
+    def _batches(self, lengths: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
+        """Row numbers of each batch, longest texts first (the first batch shows the worst-case memory)."""
+        order = np.argsort(-lengths, kind="stable")
+        start = 0
+        while start < len(order):
+            size = batch_size
+            if self._max_batch_tokens:  # rows are sorted, so the first row's length is the batch's width
+                size = max(1, min(size, self._max_batch_tokens // max(1, int(lengths[order[start]]))))
+            yield order[start : start + size]
+            start += size
+
     def _encode_window(
         self, texts: list[str], out: np.ndarray, batch_size: int, advance: Callable[[int], Any]
     ) -> None:
@@ -404,19 +438,57 @@ class OnnxEncoder(Encoder):
         tokens = self._tokenizer(texts, truncation=True, max_length=self.max_seq_length)
         keys = [k for k in self._inputs if k in tokens]
         lengths = np.array([len(ids) for ids in tokens["input_ids"]])
-        # Longest first, so the first batch shows the worst-case memory and the rest only shrink.
-        order = np.argsort(-lengths, kind="stable")
-        for start in range(0, len(texts), batch_size):
-            rows = order[start : start + batch_size]
+        for rows in self._batches(lengths, batch_size):
             # Padded by hand on the right, as BERT-style encoders expect: the tokenizer's pad() spent ~2% of
             # the int8 encode time converting lists.
             feeds = {k: np.full((len(rows), lengths[rows[0]]), self._pad[k], np.int64) for k in keys}
             for r, i in enumerate(rows):
                 for k in keys:
                     feeds[k][r, : lengths[i]] = tokens[k][i]
-            hidden = self._session.run(None, feeds)[0]  # (batch, seq, hidden) float32
-            out[rows] = _pool_normalize(hidden, feeds["attention_mask"], self._pooling)
+            out[rows] = _pool_normalize(self._forward(feeds), feeds["attention_mask"], self._pooling)
             advance(len(rows))
+
+
+class OnnxEncoder(_BatchEncoder):
+    """onnxruntime on CPU over the exported graph; pooling and normalisation in numpy, as the model's
+    sentence-transformers modules do them."""
+
+    def __init__(
+        self, spec: ModelSpec, fingerprint: str, artifact: Path, backend: str, threads: int | None = None
+    ) -> None:
+        self._session = _ort_session(artifact, threads)
+        self._setup(spec, fingerprint, backend, [i.name for i in self._session.get_inputs()])
+        self.artifact = artifact
+
+    def _forward(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        return self._session.run(None, feeds)[0]  # (batch, seq, hidden) float32
+
+
+class TorchBf16Encoder(_BatchEncoder):
+    """The transformer's own weights cast to bfloat16, PyTorch's fused attention (SDPA); pooling in fp32.
+    Fast only where the CPU computes in bf16 natively (bf16_native); mean cosine to fp32 ~0.99995."""
+
+    _max_batch_tokens = _BF16_BATCH_TOKENS
+
+    def __init__(self, spec: ModelSpec, fingerprint: str, threads: int | None = None) -> None:
+        import torch
+        from transformers import AutoModel
+
+        if threads:
+            torch.set_num_threads(threads)  # process-wide: a web worker serves one request at a time
+        self._torch = torch
+        self._model = AutoModel.from_pretrained(
+            spec.transformer_dir, attn_implementation="sdpa", dtype=torch.bfloat16
+        ).eval()
+        accepted = inspect.signature(self._model.forward).parameters
+        names = [n for n in _INPUT_NAMES if n in accepted]
+        self._setup(spec, fingerprint, "torch-bf16", names)
+
+    def _forward(self, feeds: dict[str, np.ndarray]) -> np.ndarray:
+        torch = self._torch
+        with torch.inference_mode():
+            hidden = self._model(**{k: torch.from_numpy(v) for k, v in feeds.items()}).last_hidden_state
+        return hidden.float().numpy()
 
 
 def _pool_normalize(hidden: np.ndarray, mask: np.ndarray, pooling: str) -> np.ndarray:
@@ -446,14 +518,19 @@ def get_encoder(
 
     The ONNX backends need `cache_dir` (e.g. settings.VAR_DIR / "models" / "onnx"): the export and its
     int8 copy are built there on first use and reused. `max_seq_length` caps the model's own length.
-    `threads` caps ONNX Runtime's threads (None: every core; a web worker serving one request wants 1).
+    `threads` caps ONNX Runtime's (or, for torch-bf16, PyTorch's) threads (None: every core; a web worker
+    serving one request wants 1). `backend` "auto" is fast_backend() on this CPU.
     """
+    if backend == "auto":
+        backend = fast_backend()
     if backend not in BACKENDS:
-        raise ValueError(f"unknown encoder backend {backend!r}; one of {', '.join(BACKENDS)}")
+        raise ValueError(f"unknown encoder backend {backend!r}; one of auto, {', '.join(BACKENDS)}")
     spec = model_spec(model, max_seq_length=max_seq_length)
     fingerprint = weights_fingerprint(spec)
     if backend == "torch":
         return TorchEncoder(spec, fingerprint)
+    if backend == "torch-bf16":
+        return TorchBf16Encoder(spec, fingerprint, threads)
     if cache_dir is None:
         raise ValueError(f"backend {backend!r} needs cache_dir, where the ONNX export is kept")
     artifact = onnx_artifact(spec, cache_dir, int8=backend == "onnx-int8", fingerprint=fingerprint)

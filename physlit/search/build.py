@@ -18,7 +18,7 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper
 from physlit.ml.encoder import paper_text
-from physlit.search.encoding import encoder_load, encoder_reference
+from physlit.search.encoding import encoder_for_index, encoder_load, encoder_reference
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
 
@@ -77,10 +77,13 @@ def index_build(
         full = (
             rebuild
             or current is None
-            or (current.encoder, current.encoder_backend, current.encoder_fingerprint)
-            != (reference, encoder.backend, encoder.fingerprint)
+            or (current.encoder, current.encoder_fingerprint) != (reference, encoder.fingerprint)
             or not (Path(current.path) / "dense.faiss").is_file()
         )
+        if not full and current.encoder_backend != encoder.backend:
+            # Same weights, another numeric backend configured: new papers are embedded the way the index
+            # was, so one index never mixes backends; `build_index --rebuild` switches.
+            encoder = encoder_load(reference, current.encoder_backend)
         started = time.monotonic()
         in_db = np.fromiter(Paper.objects.values_list("pk", flat=True), dtype=np.int64)
         if len(in_db) == 0:
@@ -140,6 +143,7 @@ def index_build(
         row.added = len(to_embed)
         row.dense_kind = vectors.index_kind(dense)
         row.build_seconds = time.monotonic() - started
+        encoder_for_index(row)  # prepares the query backend (e.g. its ONNX export) before any search needs it
         row.status = SearchIndex.Status.READY
         row.save()
         _prune(keep=(row, current))

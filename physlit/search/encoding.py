@@ -3,7 +3,9 @@ current, else the configured one (PHYSLIT_ENCODER, "" = packaged MiniLM), with P
 
 An index row records the model reference it was built with (SearchIndex.encoder), and queries against
 that index are encoded with that same model (`encoder_for_index`), so a rebuild with a new encoder never
-mixes query and document embeddings of two models.
+mixes query and document embeddings of two models. Only the numeric backend may differ: papers are embedded
+in batches by the fastest batch backend, queries one at a time by PHYSLIT_QUERY_ENCODER_BACKEND (the same
+weights; docs/benchmarks.md measures that retrieval does not change).
 """
 
 from __future__ import annotations
@@ -56,5 +58,6 @@ def encoder_current() -> Encoder:
 
 
 def encoder_for_index(row: SearchIndex) -> Encoder:
-    """The encoder whose embeddings fill `row`'s dense index: the one to encode its queries with."""
-    return encoder_load(row.encoder, row.encoder_backend)
+    """The encoder to embed queries against `row`'s dense index: the model that built it, run by the query
+    backend (or the index's own backend when PHYSLIT_QUERY_ENCODER_BACKEND is empty)."""
+    return encoder_load(row.encoder, settings.PHYSLIT_QUERY_ENCODER_BACKEND or row.encoder_backend)
