@@ -3,8 +3,9 @@ backends, in one run. Prints a markdown table: papers/s, speed-up over the basel
 
     flock /tmp/physlit-bench.lock .venv/bin/python bench/encode_speed.py [--n 2000] [--rounds 3]
 
-Rounds interleave the encoders (baseline, onnx, onnx-int8, baseline, ...) and the table takes each one's
-fastest round: on a machine shared with other work the least-disturbed run is the closest to the truth.
+Rounds interleave the encoders (baseline, onnx, onnx-int8, torch-bf16, baseline, ...) and the table takes
+each one's fastest round: on a machine shared with other work the least-disturbed run is the closest to
+the truth.
 """
 
 from __future__ import annotations
@@ -57,12 +58,14 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000, help="papers to sample")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--backends", default="onnx,onnx-int8", help="comma-separated physlit backends")
+    parser.add_argument(
+        "--backends", default="onnx,onnx-int8,torch-bf16", help="comma-separated physlit backends"
+    )
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "models" / "onnx")
     parser.add_argument("--max-seq-length", type=int, default=None, help="cap the model's sequence length")
     parser.add_argument("--rounds", type=int, default=1, help="interleaved timing rounds; the fastest counts")
     parser.add_argument(
-        "--save-embeddings", type=Path, help=f"write the {enc.DEFAULT_BACKEND} embeddings here (.npy)"
+        "--save-embeddings", type=Path, help="write the embeddings of this CPU's fast backend here (.npy)"
     )
     args = parser.parse_args()
 
@@ -100,7 +103,8 @@ def main() -> None:
     print(
         f"\n{len(texts)} papers (seed {args.seed}) from {args.data.name}; batch {args.batch_size}; "
         f"max_seq_length {args.max_seq_length or spec.max_seq_length}; {args.rounds} round(s), fastest; "
-        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}); "
+        f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}, native bf16: "
+        f"{enc.bf16_native()}); "
         f"load average {load[0]:.1f} → {load[1]:.1f}\n"
     )
     print("| encoder | papers/s | × fp32 | mean cos to fp32 | min cos to fp32 |")
@@ -114,9 +118,9 @@ def main() -> None:
         )
 
     if args.save_embeddings:
-        fast = f"physlit {enc.DEFAULT_BACKEND}"
+        fast = f"physlit {enc.fast_backend()}"
         if fast not in outputs:
-            parser.error(f"--save-embeddings needs {enc.DEFAULT_BACKEND} in --backends")
+            parser.error(f"--save-embeddings needs {enc.fast_backend()} in --backends")
         args.save_embeddings.parent.mkdir(parents=True, exist_ok=True)
         np.save(args.save_embeddings, outputs[fast])
         print(f"\nwrote {outputs[fast].shape} float32 embeddings to {args.save_embeddings}")

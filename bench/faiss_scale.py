@@ -1,6 +1,12 @@
-"""FAISS at scale: physlit's IVF index against exact search on N synthetic 384-d vectors (default 2M).
+"""FAISS at scale: physlit's IVF index against exact search on N synthetic 384-d vectors (default 2M), or on
+the real embeddings of a built index with real queries (--real).
 
     flock /tmp/physlit-bench.lock .venv/bin/python bench/faiss_scale.py [--n 2000000] [--queries 500]
+    flock /tmp/physlit-bench.lock .venv/bin/python bench/faiss_scale.py --real VAR/index/000001 --k 100
+
+With --real the stored vectors of that index are the corpus and the queries are the dev and hard dev
+questions plus random paper titles from the snapshot, embedded by the query encoder (onnx-int8 of the
+packaged model). --k 100 is what hybrid search asks the dense side for.
 
 Vectors are clustered like real embeddings (unit vectors around 20k random topic centres, not uniform
 noise, on which no approximate index is meaningful). Prints build time, per-query latency (one thread,
@@ -46,20 +52,56 @@ def per_query(index, queries: np.ndarray, k: int, **kw) -> tuple[np.ndarray, flo
     return np.array(ids), 1000 * float(np.median(times))
 
 
+def real(folder: Path, n_queries: int, cache_dir: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(vectors (n, d), their ids (n,), queries (q, d)) from a built physlit index and real queries."""
+    import gzip
+    import json
+    import random
+
+    from physlit.ml.encoder import get_encoder
+
+    index = vectors.index_load(folder / "dense.faiss")
+    ids = vectors.index_ids(index)
+    base = vectors.index_vectors(index, ids)
+    default_shared = Path(__file__).resolve().parent.parent.parent / "shared"
+    shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", default_shared))
+    texts = [
+        json.loads(line)["question"]
+        for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl")
+        for line in (shared / "eval" / name).open()
+        if line.strip()
+    ]
+    with gzip.open(shared / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
+        titles = [json.loads(line)["title"] for line in f]
+    texts += random.Random(0).sample(titles, max(0, n_queries - len(texts)))
+    encoder = get_encoder(backend="onnx-int8", cache_dir=cache_dir, threads=1)
+    return base, ids, encoder.encode(texts[:n_queries])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=2_000_000)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=500)
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--real", type=Path, help="a built index folder (VAR/index/NNNNNN)")
+    parser.add_argument(
+        "--cache-dir", type=Path, default=Path("var/models/onnx"), help="ONNX exports (--real)"
+    )
     args = parser.parse_args()
 
     import faiss
 
     faiss.omp_set_num_threads(1)  # a web worker answers one query on one thread
-    data = synthetic(args.n + args.queries, args.dim, centres=20_000, seed=0)
-    base, queries = data[: args.n], data[args.n :]
-    ids = np.arange(args.n, dtype=np.int64) + 1
+    if args.real:
+        base, ids, queries = real(args.real, args.queries, args.cache_dir)
+        args.n, args.dim = base.shape
+        what = f"real embeddings of {args.real}, real queries"
+    else:
+        data = synthetic(args.n + args.queries, args.dim, centres=20_000, seed=0)
+        base, queries = data[: args.n], data[args.n :]
+        ids = np.arange(args.n, dtype=np.int64) + 1
+        what = "synthetic, clustered"
 
     faiss.omp_set_num_threads(os.cpu_count() or 1)
     t = time.perf_counter()
@@ -78,16 +120,16 @@ def main() -> None:
 
     truth, exact_ms = per_query(exact, queries, args.k)
     rows = [("exact (IndexFlatIP)", exact_build, exact_ms, 1.0)]
-    for nprobe in (8, 16, 32, 64):
+    for nprobe in (8, 16, 32, 64, 128):
         found, ms = per_query(ivf, queries, args.k, nprobe=nprobe)
         recall = np.mean([len(set(a) & set(b)) / args.k for a, b in zip(found, truth)])
         rows.append((f"IVF{lists},Flat nprobe={nprobe}", ivf_build, ms, recall))
 
     print(
-        f"\n{args.n:,} vectors x {args.dim} (synthetic, clustered), {args.queries} queries, k={args.k}, "
+        f"\n{args.n:,} vectors x {args.dim} ({what}), {len(queries)} queries, k={args.k}, "
         f"1 thread per query\n"
     )
-    print("| index | build s | ms/query (median) | speed-up vs exact | Recall@10 vs exact |")
+    print(f"| index | build s | ms/query (median) | speed-up vs exact | Recall@{args.k} vs exact |")
     print("|---|---|---|---|---|")
     for name, build, ms, recall in rows:
         print(f"| {name} | {build:.0f} | {ms:.2f} | {exact_ms / ms:.1f}x | {recall:.3f} |")

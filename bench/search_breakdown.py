@@ -39,13 +39,14 @@ def main() -> None:
 
     from physlit.corpus.selectors import papers_by_ids
     from physlit.search import service
-    from physlit.search.encoding import encoder_current
+    from physlit.search.encoding import encoder_for_index
 
     path = Path(settings.SHARED_DIR) / "eval" / "dev-questions.jsonl"
     questions = [json.loads(line)["question"] for line in open(path)]
     client = Client()
     client.get("/api/search", {"q": questions[0]})  # loads the index and the encoder
-    loaded, encoder = service._loaded(), encoder_current()
+    loaded = service._loaded()
+    encoder = encoder_for_index(loaded.row)  # what papers_search encodes queries with
     vectors = {q: encoder.encode([q])[0] for q in questions}
     top = {q: [h.paper_id for h in service.papers_search(query=q, k=10)] for q in questions}
 
@@ -56,7 +57,7 @@ def main() -> None:
         return 1000 * (time.perf_counter() - start) / len(questions)
 
     rows = [
-        ("query encoding (onnx-int8)", ms(lambda q: encoder.encode([q]))),
+        (f"query encoding ({encoder.backend})", ms(lambda q: encoder.encode([q]))),
         (
             f"dense search, top {settings.PHYSLIT_SEARCH_CANDIDATES} ({loaded.row.dense_kind})",
             ms(lambda q: service._dense(loaded, vectors[q], settings.PHYSLIT_SEARCH_CANDIDATES, None)),

@@ -11,7 +11,13 @@ from physlit.harvest.upsert import papers_upsert
 from physlit.search import build
 from physlit.search.build import IndexBusy, index_build, index_current
 from physlit.search.models import SearchIndex
-from physlit.search.service import SearchFilters, SearchUnavailable, papers_search, papers_similar
+from physlit.search.service import (
+    SearchFilters,
+    SearchUnavailable,
+    papers_search,
+    papers_similar,
+    search_reset,
+)
 
 pytest_plugins = ["tests.search_fixtures"]
 pytestmark = pytest.mark.django_db
@@ -164,6 +170,24 @@ def test_large_corpus_setting_builds_a_trained_ivf_index(db, search_settings):
     assert row.dense_kind == "ivf" and row.count == 8
     hits = papers_search(query="magic angle graphene superconductivity", mode="dense", k=1)
     assert ids(hits) == ["2401.00004"]
+
+
+def test_a_corpus_grown_past_the_ivf_threshold_becomes_ivf_without_re_embedding(indexed, search_settings):
+    assert indexed.dense_kind == "exact"
+    search_settings.PHYSLIT_IVF_THRESHOLD = 8  # the 8 indexed papers now count as a large corpus
+    row = index_build()
+    assert (row.dense_kind, row.count, row.added, row.parent_id) == ("ivf", 8, 0, indexed.pk)
+    assert ids(papers_search(query="magic angle graphene superconductivity", mode="dense", k=1)) == [
+        "2401.00004"
+    ]
+    bubbles = "Light flashes from collapsing bubbles in water driven by ultrasound."
+    papers_upsert([new_paper("2501.00004", "Sonoluminescence", bubbles)])
+    row = index_build()
+    assert (row.dense_kind, row.count, row.added) == ("ivf", 9, 1)
+    search_reset()  # a serving process picks up the new index within seconds; this one at once
+    assert ids(papers_search(query="sonoluminescence of collapsing bubbles", mode="dense", k=1)) == [
+        "2501.00004"
+    ]
 
 
 def test_zscore_fusion_keeps_a_decisive_keyword_match_first():

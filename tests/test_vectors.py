@@ -66,3 +66,18 @@ def test_removed_vectors_can_be_replaced_and_ids_listed(threshold):
     vectors.index_add(index, x[100:101], np.array([5]))  # paper 5 revised: its new vector
     np.testing.assert_allclose(vectors.index_vectors(index, np.array([5]))[0], x[100], rtol=1e-6)
     assert list(vectors.index_ids(index)[:3]) == [1, 2, 3] and len(vectors.index_ids(index)) == 2999
+
+
+def test_an_exact_index_is_rekinded_to_ivf_with_the_same_vectors_and_ids():
+    x = unit_vectors(3000)
+    ids = np.arange(10, 3010, dtype=np.int64)
+    exact = vectors.index_new(32, expected_size=3000, ivf_threshold=10_000)
+    vectors.index_add(exact, x, ids)
+    assert vectors.index_rekind(exact, expected_size=3000, ivf_threshold=10_000) is exact  # already right
+    ivf = vectors.index_rekind(exact, expected_size=3000, ivf_threshold=2000)
+    assert vectors.index_kind(ivf) == "ivf" and ivf.ntotal == 3000
+    assert list(vectors.index_ids(ivf)) == list(ids)
+    some = [0, 1500, 2999]
+    np.testing.assert_allclose(vectors.index_vectors(ivf, ids[some]), x[some], rtol=1e-6)
+    _, found = vectors.index_search(ivf, x[42:43], 1, nprobe=ivf.nlist)
+    assert found[0, 0] == ids[42]

@@ -104,14 +104,22 @@ def model_load(root: Path, device):
     return model, tokenizer
 
 
+def _bf16_autocast(device) -> bool:
+    """Mixed precision pays where bf16 runs in hardware: CUDA, or a CPU with AMX / AVX512-BF16."""
+    from physlit.ml.encoder import bf16_native
+
+    return device.type == "cuda" or (device.type == "cpu" and bf16_native())
+
+
 def _embed(model, tokenizer, texts: Sequence[str], max_length: int, device, *, amp: bool = False):
     """texts (n,) -> (n, dim) float32 torch tensor of unit rows (mean pooling over real tokens); `amp`:
-    bf16 autocast on CUDA (training only: embeddings for search stay fp32)."""
+    bf16 autocast where the hardware has it (training only: scoring here stays fp32)."""
     import torch
 
     batch = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length, return_tensors="pt")
     batch = {k: v.to(device) for k, v in batch.items()}
-    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=amp and device.type == "cuda"):
+    mixed = amp and _bf16_autocast(device)
+    with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=mixed):
         hidden = model(**batch).last_hidden_state
     mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
     pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)

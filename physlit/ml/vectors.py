@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 # Below this many allowed ids a filtered IVF search is done exactly on the stored vectors: probing a few
 # lists with a very selective filter can find fewer than k of them.
-EXACT_FILTER_LIMIT = 50_000
-DEFAULT_NPROBE = 64
+EXACT_FILTER_LIMIT = 20_000
+DEFAULT_NPROBE = 128
 
 
 def _faiss():
@@ -43,6 +43,27 @@ def index_new(dim: int, *, expected_size: int, ivf_threshold: int) -> faiss.Inde
     if expected_size < ivf_threshold:
         return faiss.index_factory(dim, "IDMap2,Flat", faiss.METRIC_INNER_PRODUCT)
     return faiss.index_factory(dim, f"IVF{ivf_lists(expected_size)},Flat", faiss.METRIC_INNER_PRODUCT)
+
+
+def kind_for(size: int, ivf_threshold: int) -> str:
+    """The kind of index (index_kind) that `size` vectors get: "exact" below the threshold, else "ivf"."""
+    return "exact" if size < ivf_threshold else "ivf"
+
+
+def index_rekind(index: faiss.Index, *, expected_size: int, ivf_threshold: int) -> faiss.Index:
+    """`index` as the kind `expected_size` vectors need (kind_for), its stored vectors moved over without
+    re-embedding: an exact index that has grown past the threshold becomes an IVF one. Returns `index`
+    itself when it already is of that kind."""
+    if index_kind(index) == kind_for(expected_size, ivf_threshold):
+        return index
+    ids = index_ids(index)
+    stored = index_vectors(index, ids)
+    new = index_new(index.d, expected_size=expected_size, ivf_threshold=ivf_threshold)
+    if index_needs_training(new):
+        sample = stored[np.random.default_rng(0).permutation(len(stored))[: 256 * ivf_lists(expected_size)]]
+        index_train(new, sample)
+    index_add(new, stored, ids)
+    return new
 
 
 def index_needs_training(index: faiss.Index) -> bool:
@@ -110,6 +131,10 @@ def index_ids(index: faiss.Index) -> np.ndarray:
 def index_vectors(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
     """Stored vectors of `ids` (m,) int64 → (m, dim) float32; raises KeyError for an id not stored."""
     ids = np.ascontiguousarray(ids, dtype=np.int64)
+    try:
+        return index.reconstruct_batch(ids)  # one call into FAISS; a filtered search reads thousands
+    except RuntimeError:
+        pass  # some id is not stored: find which, below
     out = np.empty((len(ids), index.d), dtype=np.float32)
     for row, key in enumerate(ids):
         try:

@@ -93,10 +93,12 @@ def index_build(
         new = np.setdiff1d(in_db, indexed)
         gone = np.setdiff1d(indexed, in_db)
         revised = np.empty(0, np.int64)
+        rekind = False  # the corpus has crossed PHYSLIT_IVF_THRESHOLD: same vectors, other kind of index
         if not full:
             changed = Paper.objects.filter(updated_at__gt=current.created_at).values_list("pk", flat=True)
             revised = np.intersect1d(np.fromiter(changed, dtype=np.int64), indexed)
-            if not (len(new) or len(gone) or len(revised)):
+            rekind = vectors.index_kind(dense) != vectors.kind_for(len(in_db), settings.PHYSLIT_IVF_THRESHOLD)
+            if not (len(new) or len(gone) or len(revised) or rekind):
                 return current
 
         row = SearchIndex.objects.create(
@@ -117,6 +119,10 @@ def index_build(
                     encoder.dim, expected_size=len(in_db), ivf_threshold=settings.PHYSLIT_IVF_THRESHOLD
                 )
             vectors.index_remove(dense, np.concatenate([gone, revised]))
+            if rekind:
+                dense = vectors.index_rekind(
+                    dense, expected_size=len(in_db), ivf_threshold=settings.PHYSLIT_IVF_THRESHOLD
+                )
             to_embed = np.union1d(new, revised)
             _embed_into(dense, encoder, to_embed, progress)
             ids = vectors.index_ids(dense)
