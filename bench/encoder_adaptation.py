@@ -6,8 +6,9 @@ then scores the base model and each checkpoint in the same process:
     OMP_NUM_THREADS=2 .venv/bin/python bench/encoder_adaptation.py --budgets 5,10,20 --distractors 6000
 
 Retrieval corpus: every gold paper of dev-questions(-hard).jsonl plus a fixed sample of distractors from
-the 83k snapshot (sha1 order of the arXiv id), the same for every encoder. Dense = the serving encoder
-(onnx-int8 export of each model) with exact inner product; hybrid = physlit's BM25 (KeywordIndex) and
+the 83k snapshot (sha1 order of the arXiv id), the same for every encoder (--distractors 100000: the whole
+83k). Dense = each model run by --backend (auto: torch-bf16 on CPUs with native bf16, else onnx-int8) with
+exact inner product; hybrid = physlit's BM25 (KeywordIndex) and
 fusion (physlit.search.service.fuse, z-score) over the same sub-corpus, top 100 of each side. Training
 pairs come from the whole 83k snapshot minus the held-out slice and minus the gold papers of the questions.
 """
@@ -38,6 +39,9 @@ def main() -> None:
     parser.add_argument("--sentence-queries", type=float, default=0.5)
     parser.add_argument("--validation-pairs", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--backend", default="auto", help="how corpus and questions are embedded for scoring (auto: fastest)"
+    )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
@@ -121,7 +125,7 @@ def main() -> None:
         info["validation"] = et.retrieval_metrics(m, tok, val_pairs, device=device)
         del m
         t0 = time.monotonic()
-        enc = get_encoder(folder, backend="onnx-int8", cache_dir=work / "onnx", threads=args.threads)
+        enc = get_encoder(folder, backend=args.backend, cache_dir=work / "onnx", threads=args.threads)
         emb = enc.encode(texts, batch_size=64)
         info["embed_seconds"] = time.monotonic() - t0
         for fname, qs in questions.items():

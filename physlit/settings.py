@@ -158,10 +158,10 @@ PHYSLIT_ENCODE_BATCH = envint("PHYSLIT_ENCODE_BATCH", 64)
 # ONNX Runtime threads per process (0: every core); gunicorn workers set 1 (physlit/gunicorn_conf.py).
 PHYSLIT_ENCODER_THREADS = envint("PHYSLIT_ENCODER_THREADS", 0)
 # Exact inner-product search below this many papers, an IVF index (approximate) above.
-# At 83k exact search costs ~9 ms a query (memory-bound), IVF1024 with 128 probes ~1 ms with Recall@100 0.98
-# against exact (docs/benchmarks.md, "FAISS"); an exact index that grows past the threshold is converted.
+# At 83k exact search costs ~9 ms a query (memory-bound), IVF1024 with 256 probes ~2 ms and the same dev
+# Recall as exact (docs/benchmarks.md, "FAISS"); an exact index that grows past the threshold is converted.
 PHYSLIT_IVF_THRESHOLD = envint("PHYSLIT_IVF_THRESHOLD", 50_000)
-PHYSLIT_IVF_NPROBE = envint("PHYSLIT_IVF_NPROBE", 128)
+PHYSLIT_IVF_NPROBE = envint("PHYSLIT_IVF_NPROBE", 256)
 # Candidates taken from each retriever before fusion.
 PHYSLIT_SEARCH_CANDIDATES = envint("PHYSLIT_SEARCH_CANDIDATES", 100)
 PHYSLIT_SIMILAR_K = envint("PHYSLIT_SIMILAR_K", 8)

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 # Below this many allowed ids a filtered IVF search is done exactly on the stored vectors: probing a few
 # lists with a very selective filter can find fewer than k of them.
 EXACT_FILTER_LIMIT = 20_000
-DEFAULT_NPROBE = 128
+DEFAULT_NPROBE = 256
 
 
 def _faiss():
