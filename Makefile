@@ -38,11 +38,13 @@ else
 	  echo "physlit: could not harvest from arXiv (offline?). Start again with a snapshot: make run SNAPSHOT=path/to/arxiv-snapshot.jsonl"
 	-$(PY) manage.py build_index
 endif
-	# First start: short trainings of the summarizer and the reader on the corpus (minutes on 3k papers);
-	# summaries are then written in the background while the server already serves.
-	-$(PY) manage.py train summarizer --max-minutes 3 --if-none
-	-$(PY) manage.py train reader --max-minutes 3 --if-none
-	mkdir -p var && $(PY) manage.py summarize --missing > var/summarize.log 2>&1 &
+	# First start: the server starts at once (lead-sentence summaries, lexical chat reader) while short
+	# trainings of the summarizer and the reader run in the background, then every paper is summarized;
+	# the server picks each new model up within seconds (log: var/first-start.log).
+	mkdir -p var
+	( $(PY) manage.py train summarizer --max-minutes 3 --if-none; \
+	  $(PY) manage.py train reader --max-minutes 3 --if-none; \
+	  $(PY) manage.py summarize --missing ) > var/first-start.log 2>&1 &
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
