@@ -138,3 +138,45 @@ def test_evaluate_reports_answer_metrics_beside_the_baseline(qa_reader, tmp_path
     text = out.getvalue()
     assert "| physlit | 1.000 | 1.000 | 0.000 | 1.000 | 1.000 |" in text
     assert "baseline: best MiniLM sentence of top hybrid paper" in text
+
+
+def test_abstract_coverage_feature_tells_a_question_about_the_paper_from_one_it_lacks():
+    import numpy as np
+
+    from physlit.ml.reader import Candidate, Idf, sentence_features
+
+    abstract = "We measure the graviton mass bound from binary pulsar timing. The bound is 7e-20 eV."
+    other = "Cold atoms in optical lattices show superfluidity. The transition is continuous."
+    idf = Idf.fit([abstract, other, "Dark matter halos.", "Quasar spectra."])
+    sentence = Candidate("The bound is 7e-20 eV.", "Graviton mass", 1, 2, abstract)
+    unrelated = Candidate("The transition is continuous.", "Lattice bosons", 1, 2, other)
+    vec = np.ones(4, np.float32) / 2
+    rows = sentence_features(
+        "What graviton mass bound comes from pulsar timing?",
+        vec,
+        [sentence, unrelated],
+        np.vstack([vec, vec]),
+        idf,
+    )
+    assert rows.shape == (2, 16)
+    assert rows[0, 15] > 0.6 and rows[1, 15] < 0.1  # all but "comes" of the question is in the abstract
+    assert rows[0, 15] > rows[0, 2]
+
+
+def test_a_reader_saved_before_the_coverage_feature_still_loads_and_reads(tmp_path):
+    import numpy as np
+
+    from physlit.ml.reader import Candidate, Idf, Reader, ReaderConfig
+
+    old = Reader(ReaderConfig(sentence_features=15), Idf({"graviton": 2.0}, 5.0), threshold=0.3)
+    old.save(tmp_path, {})
+    meta = json.loads((tmp_path / "reader.json").read_text())
+    meta["format"] = 3
+    del meta["config"]["sentence_features"]  # as format-3 artifacts were written
+    (tmp_path / "reader.json").write_text(json.dumps(meta))
+    loaded = Reader.load(tmp_path)
+    assert loaded.config.sentence_features == 15 and loaded.threshold == 0.3
+    readings = loaded.read(
+        "graviton mass?", [Candidate("A graviton mass bound.")], lambda t: np.ones((len(t), 4))
+    )
+    assert len(readings) == 1 and 0.0 <= readings[0].probability <= 1.0
