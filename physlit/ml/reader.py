@@ -1,10 +1,9 @@
 """Question-answering reader (stage: qa): scores (question, abstract sentence) pairs and picks answer spans.
 
 A light reader made to train and serve on two CPU cores: the MiniLM bi-encoder (the search encoder, passed
-in as `encode`) embeds the question and the candidate sentences; a small MLP over 16 features (bi-encoder
+in as `encode`) embeds the question and the candidate sentences; a small MLP over 15 features (bi-encoder
 cosines, IDF-weighted word overlaps with the sentence and the paper's title, bigram overlap, length,
-position, and how much of the question the sentence's whole abstract covers) gives the probability that a
-sentence answers the question. A second small MLP ranks candidate
+position) gives the probability that a sentence answers the question. A second small MLP ranks candidate
 answer spans inside the chosen sentence (numbers with units, acronyms and symbols, names, short noun
 phrases). Both are fitted by physlit.qa.training on pseudo-questions made from the corpus. Saved as an
 immutable folder (reader.pt + reader.json with the IDF table and the calibrated abstention threshold),
@@ -24,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-READER_FORMAT = 4  # 4 added the abstract-coverage feature; format 3 readers still load (15 features)
+READER_FORMAT = 3
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts (n,) -> (n, dim) float32 unit rows
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-]*", re.I)
@@ -35,7 +34,7 @@ _STOP = frozenset(
     who whom why will with would within via using used show find found given obtain study paper present
     result results consider new one two based may might must thus however therefore here us""".split()
 )
-SENTENCE_FEATURES = 16
+SENTENCE_FEATURES = 15
 SPAN_FEATURES = 12
 
 _NUMBER = re.compile(
@@ -91,14 +90,13 @@ class Idf:
 
 @dataclass
 class Candidate:
-    """A sentence to read: its text, its paper's title, its position in the abstract (0 first), the
-    number of sentences there, and the whole abstract (`context`; several candidates share one string)."""
+    """A sentence to read: its text, its paper's title, its position in the abstract (0 first) and the
+    number of sentences there."""
 
     text: str
     title: str = ""
     position: int = 0
     count: int = 1
-    context: str = ""
 
 
 @dataclass
@@ -125,16 +123,11 @@ def sentence_features(
     q_idf = sum(idf(s) for s in q_set) or 1.0
     numeric = bool(_NUMERIC_QUESTION.search(question))
     cos = s_vecs @ q_vec if len(candidates) else np.zeros(0, np.float32)
-    contexts: dict[str, set[str]] = {}  # stems of each abstract, computed once per call
     rows = []
     for c, cosine in zip(candidates, cos):
         s = stems_of(c.text)
         s_set = set(s)
         t_set = set(stems_of(c.title))
-        if c.context not in contexts:
-            contexts[c.context] = set(stems_of(c.context))
-        # A question whose rare words its closest abstracts lack is likely about something not indexed.
-        paper_set = contexts[c.context] | s_set | t_set
         shared = q_set & s_set
         rows.append(
             [
@@ -153,7 +146,6 @@ def sentence_features(
                 math.log1p(q_idf) / 4,
                 float(cosine) * _weighted_recall(q, s_set, idf),
                 float(numeric and bool(_NUMBER.search(c.text))),
-                _weighted_recall(q, paper_set, idf),
             ]
         )
     return np.asarray(rows, dtype=np.float32).reshape(-1, SENTENCE_FEATURES)
@@ -223,7 +215,6 @@ def _mlp(inputs: int, hidden: int):
 class ReaderConfig:
     hidden: int = 32
     span_hidden: int = 16
-    sentence_features: int = SENTENCE_FEATURES  # the first n of sentence_features() (15 in format 3)
 
 
 class Reader:
@@ -231,7 +222,7 @@ class Reader:
 
     def __init__(self, config: ReaderConfig, idf: Idf, threshold: float = 0.5) -> None:
         self.config, self.idf, self.threshold = config, idf, threshold
-        self.sentence_model = _mlp(config.sentence_features, config.hidden)
+        self.sentence_model = _mlp(SENTENCE_FEATURES, config.hidden)
         self.span_model = _mlp(SPAN_FEATURES, config.span_hidden)
         self.meta: dict[str, Any] = {}
 
@@ -251,7 +242,6 @@ class Reader:
             return []
         vecs = encode([question, *[c.text for c in candidates]])
         x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf)
-        x = x[:, : self.config.sentence_features]
         probs = 1 / (1 + np.exp(-self._scores(self.sentence_model, x)))
         return [Reading(float(p), self.span(question, c.text)) for p, c in zip(probs, candidates)]
 
@@ -286,11 +276,10 @@ class Reader:
 
         folder = Path(folder)
         meta = json.loads((folder / "reader.json").read_text())
-        if meta.get("format") not in (3, READER_FORMAT):
+        if meta.get("format") != READER_FORMAT:
             raise ValueError(f"{folder}: reader format {meta.get('format')}, expected {READER_FORMAT}")
         idf = Idf(json.loads((folder / "idf.json").read_text()), float(meta["idf_default"]))
-        config = {"sentence_features": 15, **meta["config"]}  # format 3 predates the 16th feature
-        reader = cls(ReaderConfig(**config), idf, float(meta["threshold"]))
+        reader = cls(ReaderConfig(**meta["config"]), idf, float(meta["threshold"]))
         weights = torch.load(folder / "reader.pt", map_location="cpu", weights_only=True)
         reader.sentence_model.load_state_dict(weights["sentence"])
         reader.span_model.load_state_dict(weights["span"])

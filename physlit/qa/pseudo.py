@@ -35,7 +35,6 @@ class Candidate:
     title: str = ""  # of that paper
     position: int = 0  # of the sentence in its abstract
     count: int = 1  # sentences in that abstract
-    context: str = ""  # that whole abstract (one string shared by its sentences)
 
 
 @dataclass
@@ -125,7 +124,6 @@ def groups_make(
     other-paper negatives) and, for half of them, an unanswerable group (other papers' most overlapping
     sentences). `only(arxiv_id)` limits the papers questions are made from; negatives come from all."""
     texts = [_sentence_texts(p) for p in papers]
-    abstracts = [" ".join(t) for t in texts]
     text_stems = [[stems(s) for s in sents] for sents in texts]
     for index, paper in enumerate(papers):
         if only is not None and not only(paper.arxiv_id):
@@ -141,7 +139,7 @@ def groups_make(
 
         def cand(j: int, k: int, label: int = 0, answer=None) -> Candidate:
             p = papers[j]
-            return Candidate(texts[j][k], label, answer, p.arxiv_id, p.title, k, len(texts[j]), abstracts[j])
+            return Candidate(texts[j][k], label, answer, p.arxiv_id, p.title, k, len(texts[j]))
 
         for position in rng.sample(usable, min(per_paper, len(usable))):
             topic = own[0] if position != 0 else ""

@@ -72,7 +72,6 @@ class _Sentence:
     title: str = ""
     position: int = 0
     count: int = 1
-    abstract: str = ""  # the whole abstract it comes from
 
 
 # --- which reader serves ------------------------------------------------------------------------------
@@ -137,9 +136,7 @@ def _candidates(query: str, reader_question: str) -> tuple[list[_Sentence], dict
         for position, (start, end) in enumerate(spans):
             text = abstract[start:end]
             found.append(
-                _Sentence(
-                    paper.pk, rank, text, overlap(q_stems, text), paper.title, position, len(spans), abstract
-                )
+                _Sentence(paper.pk, rank, text, overlap(q_stems, text), paper.title, position, len(spans))
             )
     # The reader reads the sentences sharing most words with the question, nearer papers first on ties;
     # a paper's best sentence is kept for each of the top three papers so a paraphrase still gets read.
@@ -176,7 +173,7 @@ def _read(question: str, candidates: list[_Sentence]):
 
         readings = reader.read(
             question,
-            [Candidate(s.text, s.title, s.position, s.count, s.abstract) for s in candidates],
+            [Candidate(s.text, s.title, s.position, s.count) for s in candidates],
             encoder_current().encode,
         )
         scored = [(r.probability, r.span, s) for r, s in zip(readings, candidates)]

@@ -54,7 +54,7 @@ class CachedEncoder:
 def _reader_candidates(group: Group):
     from physlit.ml.reader import Candidate
 
-    return [Candidate(c.text, c.title, c.position, c.count, c.context) for c in group.candidates]
+    return [Candidate(c.text, c.title, c.position, c.count) for c in group.candidates]
 
 
 def validation_evaluate(reader, groups: Sequence[Group], encode) -> dict:
