@@ -38,7 +38,7 @@ else
 	  echo "physlit: could not harvest from arXiv (offline?). Start again with a snapshot: make run SNAPSHOT=path/to/arxiv-snapshot.jsonl"
 	-$(PY) manage.py build_index
 endif
-	# First start: the server starts at once (lead-sentence summaries, lexical chat reader) while short
+	# First start: the server starts at once (no summaries yet, lexical chat reader) while short
 	# trainings of the summarizer and the reader run in the background, then every paper is summarized;
 	# the server picks each new model up within seconds (log: var/first-start.log).
 	mkdir -p var
