@@ -120,7 +120,7 @@ def main() -> None:
 
     truth, exact_ms = per_query(exact, queries, args.k)
     rows = [("exact (IndexFlatIP)", exact_build, exact_ms, 1.0)]
-    for nprobe in (8, 16, 32, 64, 128):
+    for nprobe in (8, 16, 32, 64, 128, 256):
         found, ms = per_query(ivf, queries, args.k, nprobe=nprobe)
         recall = np.mean([len(set(a) & set(b)) / args.k for a, b in zip(found, truth)])
         rows.append((f"IVF{lists},Flat nprobe={nprobe}", ivf_build, ms, recall))
