@@ -39,7 +39,7 @@ def main() -> None:
 
     from physlit.corpus.selectors import papers_by_ids
     from physlit.search import service
-    from physlit.search.encoding import encoder_for_index
+    from physlit.search.encoding import encoder_for_index, encoder_load
 
     path = Path(settings.SHARED_DIR) / "eval" / "dev-questions.jsonl"
     questions = [json.loads(line)["question"] for line in open(path)]
@@ -73,6 +73,10 @@ def main() -> None:
         ),
         ("GET /api/search through Django", ms(lambda q: client.get("/api/search", {"q": q}))),
     ]
+    built = encoder_load(loaded.row.encoder, loaded.row.encoder_backend)  # how the papers were embedded
+    if built.backend != encoder.backend:  # not on the request path: why queries use another backend
+        built.encode([questions[0]])
+        rows.append((f"(for comparison) query encoding ({built.backend})", ms(lambda q: built.encode([q]))))
     print(f"\n{loaded.row.count:,} papers, {len(questions)} questions, one thread\n")
     print("| step | ms per request |")
     print("|---|---|")

@@ -151,7 +151,7 @@ PHYSLIT_ENCODER = env("PHYSLIT_ENCODER", "")
 # How papers are embedded: "auto" (default: "torch-bf16" on CPUs with native bf16, else "onnx-int8"),
 # "torch-bf16", "onnx-int8", "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
 PHYSLIT_ENCODER_BACKEND = env("PHYSLIT_ENCODER_BACKEND", "auto")
-# How queries are embedded: one short text at a time, where onnx-int8 is the fastest (~2 ms). Every backend
+# How queries are embedded: one short text at a time, where onnx-int8 is the fastest (2.6 ms). Every backend
 # runs the index's own weights (cosine >= 0.99 to fp32); "" means the backend the index was built with.
 PHYSLIT_QUERY_ENCODER_BACKEND = env("PHYSLIT_QUERY_ENCODER_BACKEND", "onnx-int8")
 PHYSLIT_ENCODE_BATCH = envint("PHYSLIT_ENCODE_BATCH", 64)

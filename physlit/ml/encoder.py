@@ -169,6 +169,7 @@ def _atomic_path(dst: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
+@functools.lru_cache(maxsize=1)
 def bf16_native() -> bool:
     """Does this CPU do bfloat16 arithmetic in hardware (AMX or AVX512-BF16)? Elsewhere bf16 is emulated
     and slower than fp32. Read from /proc/cpuinfo (Linux); False where that is absent."""

@@ -40,7 +40,7 @@ def index_new(dim: int, *, expected_size: int, ivf_threshold: int) -> faiss.Inde
     """An empty index keyed by int64 ids: exact inner product (IndexIDMap2 over IndexFlatIP) below
     `ivf_threshold` vectors, an inverted file (IndexIVFFlat, which stores ids itself) above."""
     faiss = _faiss()
-    if expected_size < ivf_threshold:
+    if kind_for(expected_size, ivf_threshold) == "exact":
         return faiss.index_factory(dim, "IDMap2,Flat", faiss.METRIC_INNER_PRODUCT)
     return faiss.index_factory(dim, f"IVF{ivf_lists(expected_size)},Flat", faiss.METRIC_INNER_PRODUCT)
 
