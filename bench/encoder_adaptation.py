@@ -58,7 +58,7 @@ def main() -> None:
     from physlit.ml.encoder import _packaged_model_path, get_encoder, paper_text
     from physlit.ml.training import seed_everything
     from physlit.search.keyword import KeywordIndex
-    from physlit.search.service import SearchHit, fuse
+    from physlit.search.service import Ranked, fuse
 
     torch.set_num_threads(args.threads)
     shared = Path(settings.SHARED_DIR)
@@ -134,14 +134,14 @@ def main() -> None:
             ranks = {"dense": [], "hybrid": []}
             for i, q in enumerate(qs):
                 top = np.argsort(-scores[i])[:100]
-                dense = [SearchHit(int(j), float(scores[i, j]), dense=float(scores[i, j])) for j in top]
+                dense = Ranked(top.astype(np.int64), scores[i, top])
                 pos, kws = keyword.search(q["question"], 100)
-                kw = [SearchHit(int(p), float(s), keyword=float(s)) for p, s in zip(pos, kws)]
-                for mode, hits in (("dense", dense[:10]), ("hybrid", fuse(dense, kw, 10))):
+                kw = Ranked(pos, kws)
+                for mode, hits in (("dense", dense.hits(10, "dense")), ("hybrid", fuse(dense, kw, 10))):
                     got = [sub_ids[h.paper_id] for h in hits]
                     ranks[mode].append(got.index(q["id"]) + 1 if q["id"] in got else None)
                 if label == models[0][0]:
-                    got = [sub_ids[h.paper_id] for h in kw[:10]]
+                    got = [sub_ids[h.paper_id] for h in kw.hits(10, "keyword")]
                     ranks.setdefault("keyword", []).append(got.index(q["id"]) + 1 if q["id"] in got else None)
             for mode, r in ranks.items():
                 results.setdefault(fname, {})[(label, mode)] = ranking_metrics(r)

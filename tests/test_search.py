@@ -3,6 +3,7 @@
 import fcntl
 from datetime import date
 
+import numpy as np
 import pytest
 
 from physlit.corpus.models import Paper
@@ -191,17 +192,20 @@ def test_a_corpus_grown_past_the_ivf_threshold_becomes_ivf_without_re_embedding(
 
 
 def test_zscore_fusion_keeps_a_decisive_keyword_match_first():
-    from physlit.search.service import SearchHit, fuse
+    from physlit.search.service import Ranked, fuse
 
     # Keyword: paper 1 far ahead of the rest; dense: paper 2 slightly ahead of paper 1.
-    keyword = [SearchHit(1, 30.0, keyword=30.0)] + [
-        SearchHit(10 + i, 5.0 - i * 0.1, keyword=5.0) for i in range(9)
-    ]
-    dense = [SearchHit(2, 0.62, dense=0.62), SearchHit(1, 0.61, dense=0.61)] + [
-        SearchHit(20 + i, 0.5 - i * 0.01, dense=0.5) for i in range(8)
-    ]
-    assert fuse(dense, keyword, 3, method="zscore")[0].paper_id == 1
+    keyword = Ranked(np.array([1, *range(10, 19)]), np.array([30.0, *(5.0 - i * 0.1 for i in range(9))]))
+    dense = Ranked(
+        np.array([2, 1, *range(20, 28)]), np.array([0.62, 0.61, *(0.5 - i * 0.01 for i in range(8))])
+    )
+    top = fuse(dense, keyword, 3, method="zscore")
+    assert top[0].paper_id == 1 and (top[0].dense, top[0].keyword) == (0.61, 30.0)
+    assert top[1].paper_id == 2 and top[1].keyword is None
     assert [h.paper_id for h in fuse(dense, keyword, 3, method="rrf")][:2] == [1, 2]
+    # one retriever empty (nothing shares a term): the other's order stands
+    empty = Ranked(np.empty(0, np.int64), np.empty(0, np.float32))
+    assert [h.paper_id for h in fuse(dense, empty, 3)] == [2, 1, 20]
     with pytest.raises(ValueError):
         fuse(dense, keyword, 3, method="nope")
 

@@ -67,10 +67,10 @@ def search_evaluate_encoder(
     for q in asked:
         scores = vectors @ encoder.encode([q.question])[0]
         top = np.argsort(-scores)[:candidates]
-        dense = [service.SearchHit(int(loaded.ids[i]), float(scores[i]), dense=float(scores[i])) for i in top]
+        dense = service.Ranked(loaded.ids[top], scores[top])
         for mode in modes:
             if mode == "dense":
-                hits = dense[:10]
+                hits = dense.hits(10, "dense")
             else:
                 keyword = service._keyword(loaded, q.question, candidates, None)
                 hits = service.fuse(dense, keyword, 10, method=fusion or settings.PHYSLIT_SEARCH_FUSION)

@@ -1,6 +1,7 @@
 """Search: dense (FAISS) and keyword (BM25) retrieval with filters applied inside retrieval, and fusion.
 
 Input: a query (words or a pasted abstract), mode, k and filters. Output: SearchHit(paper_id, score) ranked.
+Each retriever gives its candidates as arrays (Ranked); fusion works on those arrays.
 The current index (newest ready SearchIndex row) is loaded once per process and swapped when a newer one
 appears.
 """
@@ -155,62 +156,79 @@ def _mask(loaded: _Loaded, filters: SearchFilters) -> np.ndarray | None:
     return mask
 
 
-def _dense(loaded: _Loaded, vector: np.ndarray, k: int, mask: np.ndarray | None) -> list[SearchHit]:
+@dataclass(frozen=True)
+class Ranked:
+    """One retriever's candidates, best first: paper ids (m,) int64 and scores (m,) float32."""
+
+    ids: np.ndarray
+    scores: np.ndarray
+
+    def hits(self, k: int, kind: str) -> list[SearchHit]:
+        """The first k as SearchHits, the score also recorded as `kind` ("dense" or "keyword")."""
+        return [
+            SearchHit(i, s, **{kind: s}) for i, s in zip(self.ids[:k].tolist(), self.scores[:k].tolist())
+        ]
+
+
+def _dense(loaded: _Loaded, vector: np.ndarray, k: int, mask: np.ndarray | None) -> Ranked:
     from physlit.ml import vectors
 
     allowed = None if mask is None else loaded.ids[mask]
     scores, ids = vectors.index_search(
         loaded.dense, vector[None, :], k, allowed_ids=allowed, nprobe=settings.PHYSLIT_IVF_NPROBE
     )
-    return [SearchHit(int(i), float(s), dense=float(s)) for s, i in zip(scores[0], ids[0]) if i >= 0]
+    found = ids[0] >= 0
+    return Ranked(ids[0][found], scores[0][found])
 
 
-def _keyword(loaded: _Loaded, query: str, k: int, mask: np.ndarray | None) -> list[SearchHit]:
+def _keyword(loaded: _Loaded, query: str, k: int, mask: np.ndarray | None) -> Ranked:
     positions, scores = loaded.keyword.search(query, k, mask=mask)
-    return [SearchHit(int(loaded.ids[p]), float(s), keyword=float(s)) for p, s in zip(positions, scores)]
+    return Ranked(loaded.ids[positions], scores)
 
 
 FUSIONS = ("zscore", "rrf")
 
 
-def _zscores(values: list[float]) -> np.ndarray:
-    v = np.asarray(values, dtype=np.float64)
-    if len(v) < 2:
-        return np.zeros(len(v))
-    return (v - v.mean()) / (v.std() + 1e-9)
-
-
-def fuse(
-    dense: list[SearchHit], keyword: list[SearchHit], k: int, *, method: str = "zscore"
-) -> list[SearchHit]:
-    """Combine two ranked candidate lists into one of at most k hits.
+def fuse(dense: Ranked, keyword: Ranked, k: int, *, method: str = "zscore") -> list[SearchHit]:
+    """Combine two retrievers' candidates into one ranking of at most k hits.
 
     "zscore" (default): each retriever's scores are standardised over its own candidates and summed; a
     paper one retriever did not return counts as that retriever's worst candidate. Unlike rank fusion it
     keeps how far ahead a candidate is, so a decisive keyword match is not outvoted by a middling dense
     one (measured: docs/benchmarks.md, "Search quality"). "rrf": reciprocal-rank fusion, k = 60.
+    Ties keep the order of first appearance, dense candidates first.
     """
-    merged: dict[int, SearchHit] = {}
-    for hit in dense:
-        merged[hit.paper_id] = SearchHit(hit.paper_id, 0.0, dense=hit.dense)
-    for hit in keyword:
-        merged.setdefault(hit.paper_id, SearchHit(hit.paper_id, 0.0)).keyword = hit.keyword
-    if method == "rrf":
-        for hits in (dense, keyword):
-            for rank, hit in enumerate(hits):
-                merged[hit.paper_id].score += 1.0 / (60 + rank + 1)
-    elif method == "zscore":
-        for hits in (dense, keyword):
-            if not hits:
-                continue
-            z = _zscores([h.score for h in hits])
-            found = dict(zip((h.paper_id for h in hits), z))
-            floor = float(z.min())
-            for paper_id, hit in merged.items():
-                hit.score += float(found.get(paper_id, floor))
-    else:
+    if method not in FUSIONS:
         raise ValueError(f"unknown fusion method {method!r}; one of {FUSIONS}")
-    return sorted(merged.values(), key=lambda h: -h.score)[:k]
+    ids, first, where = np.unique(
+        np.concatenate([dense.ids, keyword.ids]), return_index=True, return_inverse=True
+    )
+    total = np.zeros(len(ids))
+    raw = {}
+    places = {"dense": (dense, where[: len(dense.ids)]), "keyword": (keyword, where[len(dense.ids) :])}
+    for name, (part, at) in places.items():
+        raw[name] = np.full(len(ids), np.nan)
+        raw[name][at] = part.scores
+        if not len(part.ids):
+            continue
+        if method == "rrf":
+            total[at] += 1.0 / (60 + np.arange(1, len(at) + 1))
+        elif len(part.ids) >= 2:
+            v = part.scores.astype(np.float64)
+            z = (v - v.mean()) / (v.std() + 1e-9)
+            contribution = np.full(len(ids), z.min())
+            contribution[at] = z
+            total += contribution
+    order = np.lexsort((first, -total))[:k]
+    return [
+        SearchHit(
+            int(ids[i]),
+            float(total[i]),
+            dense=None if np.isnan(raw["dense"][i]) else float(raw["dense"][i]),
+            keyword=None if np.isnan(raw["keyword"][i]) else float(raw["keyword"][i]),
+        )
+        for i in order
+    ]
 
 
 def papers_search(
@@ -229,18 +247,15 @@ def papers_search(
     if mask is not None and not mask.any():
         return []
     candidates = max(k, settings.PHYSLIT_SEARCH_CANDIDATES)
-    dense_hits: list[SearchHit] = []
-    keyword_hits: list[SearchHit] = []
     if mode in ("dense", "hybrid"):
         vector = encoder_for_index(loaded.row).encode([query])[0]  # the model that built this index
-        dense_hits = _dense(loaded, vector, candidates if mode == "hybrid" else k, mask)
-    if mode in ("keyword", "hybrid"):
-        keyword_hits = _keyword(loaded, query, candidates if mode == "hybrid" else k, mask)
-    if mode == "dense":
-        return dense_hits[:k]
+        dense = _dense(loaded, vector, candidates if mode == "hybrid" else k, mask)
+        if mode == "dense":
+            return dense.hits(k, "dense")
+    keyword = _keyword(loaded, query, candidates if mode == "hybrid" else k, mask)
     if mode == "keyword":
-        return keyword_hits[:k]
-    return fuse(dense_hits, keyword_hits, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
+        return keyword.hits(k, "keyword")
+    return fuse(dense, keyword, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
 
 
 def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:
@@ -252,7 +267,7 @@ def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:
         vector = vectors.index_vectors(loaded.dense, np.asarray([paper_id]))[0]
     except KeyError:  # stored after this index was built
         return []
-    hits = _dense(loaded, vector, k + 1, None)
+    hits = _dense(loaded, vector, k + 1, None).hits(k + 1, "dense")
     return [h for h in hits if h.paper_id != paper_id][:k]
 
 

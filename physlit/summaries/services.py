@@ -171,3 +171,18 @@ def summary_for(papers: Iterable[Paper]) -> dict[int, Summary]:
     if not ids:
         return {}
     return {s.paper_id: s for s in Summary.objects.filter(paper_id__in=ids).select_related("version")}
+
+
+BRIEF_FIELDS = ("arxiv_id", "title", "authors", "categories", "first_submitted")
+
+
+def papers_briefly(ids: Iterable[int]) -> dict[int, Paper]:
+    """{pk: Paper} with only the fields a result list shows (BRIEF_FIELDS) and the summary's text joined in
+    the same query (`summary_text(paper)`): one round trip for a page of search hits."""
+    return Paper.objects.select_related("summary").only(*BRIEF_FIELDS, "summary__text").in_bulk(list(ids))
+
+
+def summary_text(paper: Paper) -> str | None:
+    """The paper's summary text, None until it is summarized."""
+    summary = getattr(paper, "summary", None)  # a missing reverse one-to-one raises an AttributeError
+    return (summary.text or None) if summary is not None else None

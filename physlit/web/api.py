@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from physlit.corpus.selectors import paper_get, papers_by_ids
 from physlit.search.service import SearchUnavailable, known_categories, papers_search, papers_similar
-from physlit.summaries.services import summary_for
+from physlit.summaries.services import papers_briefly, summary_text
 from physlit.web.forms import SearchForm
 
 DEFAULT_K = 10
@@ -16,21 +16,15 @@ def error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def paper_summary_text(paper, summaries: dict | None = None) -> str | None:
-    """The paper's auto-generated summary (None until it is summarized); `summaries` is summary_for() of a
-    page of papers, read in one query."""
-    summary = (summaries if summaries is not None else summary_for([paper])).get(paper.pk)
-    return summary.text if summary is not None and summary.text else None
-
-
-def paper_brief(paper, score: float | None = None, summaries: dict | None = None) -> dict:
+def paper_brief(paper, score: float | None = None) -> dict:
+    """A paper as a search result; `paper` comes with its summary joined (papers_briefly) or not."""
     data = {
         "arxiv_id": paper.arxiv_id,
         "title": paper.title,
         "authors": paper.authors,
         "categories": paper.categories,
         "published": paper.first_submitted.isoformat() if paper.first_submitted else None,
-        "summary": paper_summary_text(paper, summaries),
+        "summary": summary_text(paper),
     }
     if score is not None:
         data["score"] = round(score, 6)
@@ -53,9 +47,8 @@ def search(request):
         mode=data.get("mode") or "hybrid",
         filters=form.filters(),
     )
-    papers = papers_by_ids([h.paper_id for h in hits])
-    summaries = summary_for(papers.values())
-    results = [paper_brief(papers[h.paper_id], h.score, summaries) for h in hits if h.paper_id in papers]
+    papers = papers_briefly([h.paper_id for h in hits])
+    results = [paper_brief(papers[h.paper_id], h.score) for h in hits if h.paper_id in papers]
     return JsonResponse({"query": data["q"], "results": results})
 
 
