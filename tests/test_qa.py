@@ -9,7 +9,7 @@ import pytest
 from physlit.qa.models import Conversation, Turn
 from physlit.qa.pseudo import PaperText, groups_make, is_validation, question_make
 from physlit.qa.services import ABSTAIN_MESSAGE, QuestionError, question_answer
-from physlit.qa.text import looks_like_follow_up, question_in_context, sentences
+from physlit.qa.text import looks_like_follow_up, question_in_context, sentences, years_named
 from physlit.registry.models import ModelVersion
 from tests.qa_fixtures import QA_CORPUS
 
@@ -106,6 +106,22 @@ def test_follow_up_question_keeps_the_conversation_context(qa_reader):
     assert "1901.00002" in [c.arxiv_id for c in follow.citations]
     conversation = Conversation.objects.get(pk=first.conversation_id)
     assert [t.question for t in conversation.turns.all()][1] == "and from gravitational waves?"
+
+
+def test_years_named_are_years_and_decades_not_identifiers_or_numbers_in_ids():
+    spans = [(r.start, r.stop - 1) for r in years_named("In 2035, unlike the 1920s and 2019-2020?")]
+    assert spans == [(2035, 2035), (1920, 1929), (2019, 2019), (2020, 2020)]
+    assert years_named("GW150914, LEGEND-1000 and arXiv:2011.01234 at 3.1 sigma") == []
+
+
+def test_a_question_about_a_year_no_retrieved_paper_speaks_of_is_not_answered(qa_reader):
+    question = "What bound on the graviton mass does binary pulsar timing give in {}?"
+    later = question_answer(question=question.format(2031))  # the papers are from 2019 and never say 2031
+    assert later.abstained and later.answer == ABSTAIN_MESSAGE
+    assert "1901.00001" in [c.arxiv_id for c in later.citations]  # the closest papers are still cited
+    same_year = question_answer(question=question.format(2019))  # the pulsar paper was written in 2019
+    assert not same_year.abstained and same_year.citations[0].arxiv_id == "1901.00001"
+    assert "7.6e-20 eV" in same_year.answer
 
 
 def test_without_a_trained_reader_answers_by_word_overlap(qa_indexed):

@@ -18,7 +18,15 @@ from django.db import transaction
 
 from physlit.corpus.selectors import papers_by_ids
 from physlit.qa.models import Conversation, Turn
-from physlit.qa.text import looks_like_follow_up, overlap, question_in_context, sentences, stems
+from physlit.qa.text import (
+    looks_like_follow_up,
+    overlap,
+    question_in_context,
+    sentences,
+    stems,
+    years_in,
+    years_named,
+)
 from physlit.search.service import papers_search
 
 ABSTAIN_MESSAGE = "The indexed papers don't answer this. The closest papers are cited below."
@@ -156,11 +164,12 @@ def _logit(p: float) -> float:
 
 
 def _read(question: str, candidates: list[_Sentence]):
-    """([(probability, span or None, sentence)] best first, confidence, threshold, reader label).
+    """([(probability, span or None, sentence)] best first, threshold, reader label).
 
     Sentences are ranked by the reader's logit less RANK_PRIOR per place of their paper in retrieval (the
     reader sees one sentence at a time; the search has seen whole abstracts). Whether to answer at all
-    depends on the reader alone: its highest probability against its calibrated threshold.
+    depends on the reader's highest probability among the readings that may answer (_grounded) against its
+    calibrated threshold.
     """
     reader, label = reader_current()
     if reader is None:
@@ -179,17 +188,36 @@ def _read(question: str, candidates: list[_Sentence]):
         scored = [(r.probability, r.span, s) for r, s in zip(readings, candidates)]
         threshold = reader.threshold
         scored.sort(key=lambda x: -(_logit(x[0]) - RANK_PRIOR * x[2].rank))
-    confidence = max((x[0] for x in scored), default=0.0)
-    return scored, confidence, threshold, label
+    return scored, threshold, label
+
+
+def paper_grounds_years(paper, named: list[range]) -> bool:
+    """Whether a paper can speak to every year a question names: each must be mentioned in its title,
+    abstract, comments or journal reference, or be the year of its first or latest version."""
+    years = years_in(" ".join((paper.title, paper.abstract, paper.comments, paper.journal_ref)))
+    years |= {d.year for d in (paper.first_submitted, paper.last_updated) if d}
+    return all(years.intersection(r) for r in named)
+
+
+def _grounded(scored, question: str, papers: dict) -> list:
+    """The readings that may answer. A question that names a year ("... measured in 2035?") is answered
+    only from papers that mention that year or were written in it: another paper does not answer it, however
+    close its words and however confident the reader."""
+    named = years_named(question)
+    if not named:
+        return scored
+    able = {pk for pk, paper in papers.items() if paper_grounds_years(paper, named)}
+    return [x for x in scored if x[2].paper_id in able]
 
 
 def _compose(
-    scored, confidence: float, threshold: float, papers: dict
+    scored, able, confidence: float, threshold: float, papers: dict
 ) -> tuple[str, str, bool, list[Citation]]:
-    """(answer text, short answer, abstained, citations)."""
+    """(answer text, short answer, abstained, citations). `scored`: every reading, best first; `able`: those
+    that may answer (_grounded), whose best probability is `confidence`."""
     if not scored:
         return "The library has no papers to answer from yet.", "", True, []
-    if confidence < threshold:
+    if not able or confidence < threshold:
         citations, seen = [], set()
         for score, _, s in scored:  # the closest papers, each with its most relevant sentence
             if s.paper_id not in seen:
@@ -201,15 +229,15 @@ def _compose(
         return ABSTAIN_MESSAGE, "", True, citations
     # The best sentence, then the next best ones the reader gives some weight, each quoted and cited: the
     # reader's second choice often holds the answer when its first holds the question's words.
-    chosen = [scored[0]]
-    for item in scored[1:]:
+    chosen = [able[0]]
+    for item in able[1:]:
         if len(chosen) == MAX_CITATIONS:
             break
         if item[0] >= SUPPORT_FLOOR and item[2].text != chosen[0][2].text:
             chosen.append(item)
     citations, parts = [], []
-    span = scored[0][1]
-    short = scored[0][2].text[span[0] : span[1]].strip(" ,;:.") if span else ""
+    span = able[0][1]
+    short = able[0][2].text[span[0] : span[1]].strip(" ,;:.") if span else ""
     for number, (score, _, s) in enumerate(chosen, start=1):
         paper = papers[s.paper_id]
         citations.append(Citation(paper.arxiv_id, paper.title, s.text, round(score, 4)))
@@ -233,8 +261,10 @@ def answer_compute(question: str, previous_question: str | None = None) -> Answe
     question = question_clean(question)
     query, reader_question = _queries(question, previous_question)
     candidates, papers = _candidates(query, reader_question)
-    scored, confidence, threshold, label = _read(reader_question, candidates)
-    text, short, abstained, citations = _compose(scored, confidence, threshold, papers)
+    scored, threshold, label = _read(reader_question, candidates)
+    able = _grounded(scored, reader_question, papers)
+    confidence = max((x[0] for x in able), default=0.0)
+    text, short, abstained, citations = _compose(scored, able, confidence, threshold, papers)
     return Answer(
         answer=text,
         abstained=abstained,

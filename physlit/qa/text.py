@@ -24,6 +24,25 @@ FOLLOW_UP_STARTS = ("and ", "what about", "how about", "also ", "but ", "then ",
 PRONOUNS = frozenset("it its they them their this that these those he she his her one ones such".split())
 
 
+# A year (1800-2099) or a decade ("the 1920s") written as such, not part of a longer number or identifier.
+_YEAR = re.compile(r"(?<![\w.])(1[89]\d\d|20\d\d)(s?)(?!\w|\.\d)")
+
+
+def years_named(text: str) -> list[range]:
+    """The years a text names, each as a range of years: "in 2035" -> range(2035, 2036), "the 1920s" ->
+    range(1920, 1930)."""
+    named = []
+    for m in _YEAR.finditer(text):
+        year = int(m.group(1))
+        named.append(range(year, year + 10) if m.group(2) and year % 10 == 0 else range(year, year + 1))
+    return named
+
+
+def years_in(text: str) -> set[int]:
+    """Every year a text mentions (decades count as their ten years)."""
+    return {y for r in years_named(text) for y in r}
+
+
 def sentences(text: str) -> list[tuple[int, int]]:
     """Character spans (start, end) of the sentences of `text`: text[start:end] is a verbatim quote."""
     return sentence_spans(text)
