@@ -11,7 +11,17 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from physlit.corpus.models import Paper
-from physlit.ml.summarizer import MAX_WORDS, SummaryDraft, compose, lead_summary, units_split
+from physlit.ml.summarizer import (
+    MAX_WORDS,
+    SummaryDraft,
+    compose,
+    lead_summary,
+    rouge_tokens,
+    sentence_compress,
+    summary_target,
+    unit_labels,
+    units_split,
+)
 from physlit.registry.models import ModelVersion
 from physlit.registry.services import model_train, version_promote, version_rollback
 from physlit.summaries.guard import unsupported
@@ -97,6 +107,37 @@ def test_units_are_clauses_and_compose_keeps_15_to_35_words():
     assert 15 <= len(summary.split()) <= MAX_WORDS and summary.endswith(".")
     assert unsupported(summary, ABSTRACT) == []
     assert lead_summary("In this paper, we show that x. Short.").startswith("We show")
+
+
+def test_compression_only_deletes_asides_and_reporting_openers():
+    compress = sentence_compress
+    assert (
+        compress("In this paper, we show that the entropy (S) of the (2+1)-dimensional model is finite.")
+        == "The entropy of the (2+1)-dimensional model is finite."
+    )
+    assert compress("Moreover, it is found that $f(x) (y)$ grows as O(N).") == "$f(x) (y)$ grows as O(N)."
+    # A hedged claim stays hedged; a deletion that would leave a stub is not made.
+    assert compress("We argue that gravity (GR) is emergent.") == "We argue that gravity is emergent."
+    assert sentence_compress("We show that x vanishes.") == "We show that x vanishes."
+    for sentence in ("Here we show that the gap (Delta) closes at 3 K.", "However, the rate (in Hz) halves."):
+        compressed = sentence_compress(sentence)
+        assert unsupported(compressed, sentence) == [] and len(compressed) < len(sentence)
+
+
+def test_training_signal_rewards_what_title_and_abstract_say_not_length():
+    title = "Surface codes under circuit-level noise"
+    units = units_split(
+        "Error correction is a central topic of quantum computing research and of many reviews and books. "
+        "Surface codes under circuit-level noise reach low logical error rates. "
+        "The logical error rates of surface codes fall with the code distance."
+    )
+    labels = unit_labels(units, title)
+    assert labels.argmax() == 1 and labels[0] < labels[2]  # background scores lowest
+    texts = [u.text for u in units]
+    assert labels[1] == pytest.approx(summary_target(texts[1], rouge_tokens(title), [texts[0], texts[2]]))
+    # The same matched words padded with words neither the title nor the abstract uses score lower.
+    padded = texts[1] + " This holds for several unrelated benchmark families and many other settings."
+    assert summary_target(padded, rouge_tokens(title), [texts[0], texts[2]]) < labels[1]
 
 
 def test_guard_rejects_a_planted_invented_number_name_and_formula():
