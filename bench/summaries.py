@@ -118,7 +118,7 @@ def main() -> None:
         )
     if versions:
         print(
-            "\n| version | units | training papers | train s | val ROUGE-L vs title | baseline on val "
+            "\n| version | units | training papers | train s | validation score | baseline on val "
             "| dev tldr ROUGE-L |"
         )
         print("|---|---|---|---|---|---|---|")

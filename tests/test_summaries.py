@@ -122,17 +122,25 @@ def test_compression_only_deletes_asides_and_reporting_openers():
     for sentence in ("Here we show that the gap (Delta) closes at 3 K.", "However, the rate (in Hz) halves."):
         compressed = sentence_compress(sentence)
         assert unsupported(compressed, sentence) == [] and len(compressed) < len(sentence)
+    # The deleted "we show that" marks its sentence's clauses as a finding (a training signal only).
+    abstract = "We study energy gaps. We show that the gap closes at 3 K, as simple theories expect."
+    units = units_split(abstract)
+    assert [u.finding for u in units] == [False, True] and units[1].text.startswith("The gap closes")
 
 
-def test_training_signal_rewards_what_title_and_abstract_say_not_length():
+def test_training_signal_rewards_what_title_abstract_and_findings_say_not_length():
     title = "Surface codes under circuit-level noise"
-    units = units_split(
+    abstract = (
         "Error correction is a central topic of quantum computing research and of many reviews and books. "
         "Surface codes under circuit-level noise reach low logical error rates. "
         "The logical error rates of surface codes fall with the code distance."
     )
+    units = units_split(abstract)
     labels = unit_labels(units, title)
     assert labels.argmax() == 1 and labels[0] < labels[2]  # background scores lowest
+    # The same finding marked by its authors ("we find that", deleted from the text) becomes the target.
+    marked = units_split(abstract.replace("The logical", "We find that the logical"))
+    assert [u.text for u in marked] == [u.text for u in units] and unit_labels(marked, title).argmax() == 2
     texts = [u.text for u in units]
     assert labels[1] == pytest.approx(summary_target(texts[1], rouge_tokens(title), [texts[0], texts[2]]))
     # The same matched words padded with words neither the title nor the abstract uses score lower.

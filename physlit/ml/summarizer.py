@@ -1,7 +1,7 @@
 """Extractive summarizer (stage: summaries): abstracts in, 15-35-word summaries made of the abstract's own
 clauses (less parentheticals and reporting openers) out. A small salience head over frozen sentence-encoder
 embeddings scores each clause; it is trained on the corpus against a pseudo-summary drawn from the paper's
-title and the rest of its abstract. No Django here.
+title, the rest of its abstract and the findings its authors mark. No Django here.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ MIN_WORDS, MAX_WORDS = 15, 35
 MAX_UNITS = 48  # clauses scored per abstract; the rest are very long abstracts' tails
 N_SCALAR = 9
 # The training signal's pseudo-summary (summary_target): a one-sentence summary of SUMMARY_WORDS words (the
-# middle of the 15-35 range) that draws TITLE_SHARE of its words from the title (what the paper is about)
-# and the rest from the other clauses of the abstract (what it says); half and half, set a priori.
+# middle of the 15-35 range) that draws its words in equal shares (set a priori) from the sources a paper
+# offers: its title (what it is about), the other clauses of its abstract (what it keeps saying) and, where
+# the authors mark them ("we show that ..."), its stated findings.
 SUMMARY_WORDS = 25
-TITLE_SHARE = 0.5
 
 # --- sentences and clauses ---------------------------------------------------------------------------------
 
@@ -71,6 +71,7 @@ class Unit:
     sentence: int
     first: bool  # opens its sentence
     last: bool  # closes its sentence
+    finding: bool = False  # its sentence opened with "we show that" (deleted): the authors mark a finding
 
 
 def _balanced(text: str) -> bool:
@@ -79,16 +80,23 @@ def _balanced(text: str) -> bool:
     )
 
 
-def sentence_compress(sentence: str) -> str:
-    """The sentence less its parentheticals (outside formulas), its opening boilerplate ("In this paper,"),
-    discourse connective ("Moreover,") and reporting clause ("we show that"); capitalised. Only deletes."""
+def _compress(sentence: str) -> tuple[str, bool]:
+    """(sentence_compress(sentence), whether a reporting clause was deleted)."""
     parts = _MATH.split(sentence)
     text = "".join(p if i % 2 else _PARENTHETICAL.sub("", p) for i, p in enumerate(parts)).strip()
     text = text if len(text.split()) >= 3 else sentence
+    finding = False
     for pattern in (_BOILERPLATE, _CONNECTIVE, _BOILERPLATE, _REPORTING):
         shorter = pattern.sub("", text, count=1)
-        text = shorter if len(shorter.split()) >= 3 else text  # a deletion leaves a sentence, not a stub
-    return text[:1].upper() + text[1:]
+        if shorter != text and len(shorter.split()) >= 3:  # a deletion leaves a sentence, not a stub
+            text, finding = shorter, pattern is _REPORTING
+    return text[:1].upper() + text[1:], finding
+
+
+def sentence_compress(sentence: str) -> str:
+    """The sentence less its parentheticals (outside formulas), its opening boilerplate ("In this paper,"),
+    discourse connective ("Moreover,") and reporting clause ("we show that"); capitalised. Only deletes."""
+    return _compress(sentence)[0]
 
 
 def units_split(abstract: str, *, level: str = "clause") -> list[Unit]:
@@ -96,7 +104,7 @@ def units_split(abstract: str, *, level: str = "clause") -> list[Unit]:
     (sentence_compress); a clause has at least 5 words and never splits a formula or a bracket."""
     units: list[Unit] = []
     for index, sentence in enumerate(sentences_split(abstract)):
-        sentence = sentence_compress(sentence)
+        sentence, finding = _compress(sentence)
         parts = [sentence] if level == "sentence" else _CLAUSE_END.split(sentence)
         pieces: list[str] = []
         for part in parts:
@@ -106,7 +114,7 @@ def units_split(abstract: str, *, level: str = "clause") -> list[Unit]:
                 pieces.append(part)
         if len(pieces) > 1 and len(pieces[-1].split()) < 5:
             pieces[-2] += " " + pieces.pop()
-        units += [Unit(p, index, i == 0, i == len(pieces) - 1) for i, p in enumerate(pieces)]
+        units += [Unit(p, index, i == 0, i == len(pieces) - 1, finding) for i, p in enumerate(pieces)]
     return units[:MAX_UNITS]
 
 
@@ -237,53 +245,53 @@ def _gram_counts(tokens: Sequence[str], n: int) -> Counter:
     return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
 
 
-def _expected_f(
-    mine: Counter, title: Counter, rest: Counter, n: int, title_share: float, exclude: Counter | None = None
-) -> float:
-    """ROUGE-n F of `mine` against the expected n-gram counts of the pseudo-summary (summary_target); the
-    rest's counts less `exclude` (the unit itself, when `rest` counts the whole abstract)."""
-    exclude = exclude or Counter()
-    title_total = sum(title.values())
-    rest_total = sum(rest.values()) - sum(exclude.values())
-    shares = (title_share if title_total else 0.0, (1 - title_share) if rest_total > 0 else 0.0)
-    if not mine or not sum(shares):
-        return 0.0
+def _expected_f(mine: Counter, sources: Sequence[tuple[Counter, Counter]], n: int) -> float:
+    """ROUGE-n F of `mine` against the expected n-gram counts of the pseudo-summary (summary_target) drawn
+    in equal shares from `sources`, each (counts, counts to leave out of them); an empty source gives its
+    share to the others."""
     length = SUMMARY_WORDS - n + 1
-    t_scale = length * shares[0] / sum(shares) / max(title_total, 1)
-    r_scale = length * shares[1] / sum(shares) / max(rest_total, 1)
+    totals = [sum(c.values()) - sum(out.values()) for c, out in sources]
+    active = [(c, out, t) for (c, out), t in zip(sources, totals, strict=True) if t > 0]
+    if not mine or not active:
+        return 0.0
     matched = sum(
-        min(count, t_scale * title[g] + r_scale * (rest[g] - exclude[g])) for g, count in mine.items()
+        min(count, sum(length * (c[g] - out[g]) / t for c, out, t in active) / len(active))
+        for g, count in mine.items()
     )
     return 2 * matched / (sum(mine.values()) + length)
 
 
 def summary_target(
-    text: str, title_tokens: list[str], rest: Sequence[str], *, title_share: float = TITLE_SHARE
+    text: str, title_tokens: list[str], rest: Sequence[str], findings: Sequence[str] = ()
 ) -> float:
     """The training signal for a unit (or the validation score of a whole summary): ROUGE-1 F + ROUGE-2 F
     (as rouge-score counts them) of `text` against the expected n-gram counts of a SUMMARY_WORDS-word
-    pseudo-summary that draws `title_share` of its words from the title and the rest from `rest` (the
-    abstract's other units) in proportion to how often each occurs there.
+    pseudo-summary drawn in equal shares from the title, from `rest` (the abstract's other units, in
+    proportion to how often each n-gram occurs there) and from `findings` (the units the authors mark as
+    findings, this one included; none in most abstracts).
 
-    Why: a one-sentence summary says what the title says plus what the abstract keeps saying, in about 25
-    words. Scoring against that length (rather than against the whole title or abstract) rewards dense
-    clauses: ROUGE F against the ~150-word rest alone grows with a clause's length, against the ~10-word
-    title alone with its shortness."""
+    Why: a one-sentence summary says what the paper is about, what its abstract keeps saying and what it
+    found, in about 25 words. Scoring against that length (rather than against the whole title or abstract)
+    rewards dense clauses: ROUGE F against the ~150-word rest alone grows with a clause's length, against
+    the ~10-word title alone with its shortness. Findings are marked in about a quarter of the abstracts;
+    the head never sees the mark (it is deleted from the text it encodes), so it learns what a stated
+    finding reads like and looks for one in every abstract."""
     tokens = rouge_tokens(text)
-    rest_tokens = [rouge_tokens(r) for r in rest]
     value = 0.0
     for n in (1, 2):
         rest_counts: Counter = Counter()
-        for r in rest_tokens:
-            rest_counts.update(_gram_counts(r, n))
-        value += _expected_f(
-            _gram_counts(tokens, n), _gram_counts(title_tokens, n), rest_counts, n, title_share
-        )
+        for r in rest:
+            rest_counts.update(_gram_counts(rouge_tokens(r), n))
+        finding_counts: Counter = Counter()
+        for f in findings:
+            finding_counts.update(_gram_counts(rouge_tokens(f), n))
+        sources = [(_gram_counts(title_tokens, n), Counter()), (rest_counts, Counter())]
+        value += _expected_f(_gram_counts(tokens, n), sources + [(finding_counts, Counter())], n)
     return value
 
 
-def unit_labels(units: Sequence[Unit], title: str, *, title_share: float = TITLE_SHARE) -> np.ndarray:
-    """(n,) float32 summary_target of each unit against the title and the other units."""
+def unit_labels(units: Sequence[Unit], title: str) -> np.ndarray:
+    """(n,) float32 summary_target of each unit against the title, the other units and the findings."""
     reference = rouge_tokens(title)
     tokens = [rouge_tokens(u.text) for u in units]
     labels = np.zeros(len(units), dtype=np.float32)
@@ -291,10 +299,14 @@ def unit_labels(units: Sequence[Unit], title: str, *, title_share: float = TITLE
         title_counts = _gram_counts(reference, n)
         counts = [_gram_counts(t, n) for t in tokens]
         total: Counter = Counter()
-        for c in counts:
+        findings: Counter = Counter()
+        for c, u in zip(counts, units, strict=True):
             total.update(c)
+            if u.finding:
+                findings.update(c)
         for j, c in enumerate(counts):
-            labels[j] += _expected_f(c, title_counts, total, n, title_share, exclude=c)
+            sources = [(title_counts, Counter()), (total, c), (findings, Counter())]
+            labels[j] += _expected_f(c, sources, n)
     return labels
 
 

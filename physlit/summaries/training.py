@@ -3,12 +3,15 @@ the rest of its abstract.
 
 Why: every paper has a title, the author's own one-line summary, so clauses that say what the title says
 belong in a summary; and content the abstract keeps returning to (shared with its other clauses) is its
-core. A clause's label is its ROUGE-1 + ROUGE-2 F against a 25-word pseudo-summary drawn half from the
-title and half from the other clauses (physlit.ml.summarizer.summary_target), so it does not grow with the
-clause's length. The head sees only the abstract, never the title.
-Validation: papers whose crc32(arxiv_id) % 10 == 0; the score is the mean summary_target of the composed
-summary against the title and the clauses it left out (x100), for the new model, the current one (or the
-lead-sentence fallback) alike.
+core; where the authors mark a finding ("we show that ..."), that is what a one-line summary reports. A
+clause's label is its ROUGE-1 + ROUGE-2 F against a 25-word pseudo-summary drawn in equal shares from the
+title, the other clauses and the marked findings (physlit.ml.summarizer.summary_target), so it does not
+grow with the clause's length. The head sees only the abstract (marks deleted), never the title.
+Validation: papers whose crc32(arxiv_id) % 10 == 0 and whose abstract marks a finding, so that the
+pseudo-summary has all three parts (where none is marked it lacks what the paper found and favours clauses
+that restate the topic); the score is the mean summary_target of the composed summary against the title,
+the clauses it left out and the findings (x100), for the new model, the current one (or the lead-sentence
+fallback) alike.
 """
 
 from __future__ import annotations
@@ -30,26 +33,36 @@ def _crc(text: str) -> int:
     return zlib.crc32(text.encode())
 
 
-def corpus_split(*, validation: int, train: int) -> tuple[list[tuple], list[tuple]]:
+def corpus_split(
+    *, validation: int, train: int, validate_on: Callable[[str], bool] = lambda abstract: True
+) -> tuple[list[tuple], list[tuple]]:
     """(validation, train) lists of (arxiv_id, title, abstract): a deterministic split by a hash of the id,
-    so every model is scored on the same papers; each side capped, in a fixed pseudo-random order."""
+    so every model is scored on the same papers; each side capped, in a fixed pseudo-random order. The
+    validation side keeps the papers whose abstract passes `validate_on` (all of them if none does)."""
     rows = list(
         Paper.objects.exclude(abstract="").exclude(title="").values_list("arxiv_id", "title", "abstract")
     )
     val = sorted((r for r in rows if _crc(r[0]) % 10 == 0), key=lambda r: _crc("order:" + r[0]))
     tr = sorted((r for r in rows if _crc(r[0]) % 10 != 0), key=lambda r: _crc("order:" + r[0]))
-    return val[:validation], tr[:train]
+    passing = []
+    for row in val:
+        if len(passing) == validation:
+            break
+        if validate_on(row[2]):
+            passing.append(row)
+    return passing or val[:validation], tr[:train]
 
 
 def validation_score(picks, titles: list[str]) -> float:
-    """Mean summary_target (x100) of composed summaries against their titles and left-out units: picks
-    from Summarizer.picks, titles alike."""
+    """Mean summary_target (x100) of composed summaries against their titles, left-out units and findings:
+    picks from Summarizer.picks, titles alike."""
     from physlit.ml.summarizer import compose_text, rouge_tokens, summary_target
 
     total = 0.0
     for (units, chosen), title in zip(picks, titles, strict=True):
         rest = [u.text for i, u in enumerate(units) if i not in set(chosen)]
-        total += summary_target(compose_text(units, chosen), rouge_tokens(title), rest)
+        findings = [u.text for u in units if u.finding]
+        total += summary_target(compose_text(units, chosen), rouge_tokens(title), rest, findings)
     return 100 * total / max(len(titles), 1)
 
 
@@ -68,13 +81,13 @@ def summarizer_train(
 ) -> TrainResult:
     from physlit.ml.summarizer import (
         SUMMARY_WORDS,
-        TITLE_SHARE,
         Summarizer,
         compose_text,
         head_build,
         head_train,
         unit_features,
         unit_labels,
+        units_split,
     )
     from physlit.ml.training import (
         TrainProgress,
@@ -94,6 +107,7 @@ def summarizer_train(
     val, train = corpus_split(
         validation=settings.PHYSLIT_SUMMARIZER_VALIDATION_PAPERS,
         train=settings.PHYSLIT_SUMMARIZER_TRAIN_PAPERS,
+        validate_on=lambda abstract: any(u.finding for u in units_split(abstract, level=level)),
     )
     if len(train) < 2 or not val:
         raise ValueError(f"too few papers to train a summarizer: {len(train)} train, {len(val)} validation")
@@ -145,12 +159,12 @@ def summarizer_train(
     metrics = {
         "validation": {
             "papers": len(val),
-            "metric": "mean summary_target x100 (ROUGE-1+2 F vs a pseudo-summary from title and rest)",
+            "metric": "mean summary_target x100 (ROUGE-1+2 F vs a pseudo-summary: title, rest, findings)",
+            "papers_with_findings": sum(any(u.finding for u in units_split(r[2])) for r in val),
         },
         "lead_score": lead,
         "rouge_vs_title": title_rouge([compose_text(u, c) for u, c in new_picks], titles),
         "lead_rouge_vs_title": title_rouge([compose_text(u, c) for u, c in lead_picks], titles),
-        "title_share": TITLE_SHARE,
         "summary_words": SUMMARY_WORDS,
         "baseline": baseline_name,
         "level": level,
