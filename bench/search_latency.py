@@ -64,6 +64,20 @@ def parse_ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
 
+def cpu_seconds(workers: list[psutil.Process]) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by the web workers and by PostgreSQL's processes."""
+
+    def used(p: psutil.Process) -> float:
+        try:
+            t = p.cpu_times()
+            return t.user + t.system
+        except psutil.NoSuchProcess:
+            return 0.0
+
+    postgres = [p for p in psutil.process_iter(["name"]) if (p.info["name"] or "").startswith("postgres")]
+    return {"web": sum(map(used, workers)), "postgres": sum(map(used, postgres))}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
@@ -118,6 +132,8 @@ def main() -> None:
                 time.sleep(1)
         for path in paths:  # one pass so every worker has run every code path once
             urllib.request.urlopen(base + path, timeout=60).read()
+        workers = psutil.Process(server.pid).children()
+        before = cpu_seconds(workers)
         with tempfile.TemporaryDirectory() as tmp:
             script = wrk_script(paths, Path(tmp))
             out = subprocess.run(
@@ -138,7 +154,8 @@ def main() -> None:
         dist = dict(re.findall(r"^\s+(50|75|90|99)%\s+(\S+)$", out, re.M))
         rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
         errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-        workers = psutil.Process(server.pid).children()
+        requests = int(re.search(r"(\d+) requests in", out).group(1))
+        spent = {k: (v - before[k]) * 1000 / requests for k, v in cpu_seconds(workers).items()}
         rss = [w.memory_info().rss / 2**20 for w in workers]
     finally:
         server.send_signal(signal.SIGTERM)
@@ -157,6 +174,7 @@ def main() -> None:
     print(f"| throughput | {rps:.0f} requests/s | |")
     print(f"| non-2xx responses | {errors.group(1) if errors else 0} | 0 |")
     print(f"| RSS per web worker, index loaded | {', '.join(f'{r:.0f}' for r in rss)} MiB | |")
+    print(f"| CPU per request: web worker / PostgreSQL | {spent['web']:.1f} / {spent['postgres']:.1f} ms | |")
 
 
 if __name__ == "__main__":

@@ -414,6 +414,9 @@ class _BatchEncoder(Encoder):
         from tqdm.auto import tqdm
 
         out = np.empty((len(texts), self.dim), dtype=np.float32)
+        if not progress and 0 < len(texts) <= _SORT_WINDOW:  # a query: no progress bar to set up
+            self._encode_window(list(texts), out, batch_size, lambda n: None)
+            return out
         with tqdm(total=len(texts), unit="text", desc=f"encode {self.backend}", disable=not progress) as bar:
             for start in range(0, len(texts), _SORT_WINDOW):
                 window = list(texts[start : start + _SORT_WINDOW])

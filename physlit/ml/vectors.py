@@ -19,9 +19,6 @@ import numpy as np
 if TYPE_CHECKING:
     import faiss
 
-# Below this many allowed ids a filtered IVF search is done exactly on the stored vectors: probing a few
-# lists with a very selective filter can find fewer than k of them.
-EXACT_FILTER_LIMIT = 20_000
 DEFAULT_NPROBE = 256
 
 
@@ -119,7 +116,7 @@ def index_is_exact(index: faiss.Index) -> bool:
 
 
 def index_kind(index: faiss.Index) -> str:
-    """"exact", "ivf" (float16 lists), or "ivf-flat" (float32 lists, as older builds wrote them)."""
+    """The kind of index: "exact", "ivf" (float16 lists) or "ivf-flat" (float32 lists, older builds)."""
     if index_is_exact(index):
         return "exact"
     faiss = _faiss()
@@ -153,14 +150,6 @@ def index_vectors(index: faiss.Index, ids: np.ndarray) -> np.ndarray:
     return out
 
 
-def _pad(scores: np.ndarray, ids: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    if ids.shape[1] < k:
-        pad = k - ids.shape[1]
-        scores = np.pad(scores, ((0, 0), (0, pad)), constant_values=-np.inf)
-        ids = np.pad(ids, ((0, 0), (0, pad)), constant_values=-1)
-    return scores.astype(np.float32), ids
-
-
 def index_search(
     index: faiss.Index,
     queries: np.ndarray,
@@ -182,19 +171,22 @@ def index_search(
         if exact:
             return index.search(queries, k)
         return index.search(queries, k, params=faiss.SearchParametersIVF(nprobe=nprobe))
-    allowed_ids = np.ascontiguousarray(np.unique(allowed_ids), dtype=np.int64)
+    allowed_ids = np.ascontiguousarray(allowed_ids, dtype=np.int64)
+    if len(allowed_ids) and not (allowed_ids[1:] > allowed_ids[:-1]).all():  # callers mostly pass them sorted
+        allowed_ids = np.unique(allowed_ids)
     if len(allowed_ids) == 0:
         return np.full((len(queries), k), -np.inf, np.float32), np.full((len(queries), k), -1, np.int64)
-    if not exact and len(allowed_ids) <= EXACT_FILTER_LIMIT:
-        sims = queries @ index_vectors(index, allowed_ids).T
-        top = np.argsort(-sims, axis=1)[:, :k]
-        return _pad(np.take_along_axis(sims, top, axis=1), allowed_ids[top], k)
-    selector = faiss.IDSelectorBatch(allowed_ids)
+    # A bitmap over ids (one bit per id up to the largest allowed): FAISS tests it per stored vector far
+    # faster than a hash set (IDSelectorBatch), so scanning many lists stays cheap.
+    bits = np.zeros(int(allowed_ids[-1]) + 1, dtype=bool)
+    bits[allowed_ids] = True
+    bitmap = np.packbits(bits, bitorder="little")  # referenced until the search returns
+    selector = faiss.IDSelectorBitmap(len(bitmap), faiss.swig_ptr(bitmap))  # its size in bytes
     if exact:
-        params = faiss.SearchParameters(sel=selector)
-    else:
-        # A broad filter: probe more lists so that enough allowed vectors are seen.
-        params = faiss.SearchParametersIVF(
-            sel=selector, nprobe=min(nprobe * 4, faiss.downcast_index(index).nlist)
-        )
-    return index.search(queries, k, params=params)
+        return index.search(queries, k, params=faiss.SearchParameters(sel=selector))
+    # Probe as many lists as it takes to see as many allowed vectors as an unfiltered search sees: 1/share
+    # times nprobe; a selective filter probes every list, which is exact.
+    share = len(allowed_ids) / max(index.ntotal, 1)
+    lists = faiss.downcast_index(index).nlist
+    probes = min(lists, math.ceil(nprobe / max(share, 1e-9)))
+    return index.search(queries, k, params=faiss.SearchParametersIVF(sel=selector, nprobe=probes))

@@ -56,13 +56,18 @@ class KeywordIndex:
         return cls(retriever, tokenizer, size)
 
     def search(self, query: str, k: int, *, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """Top-k positions (m,) int64 and BM25 scores (m,) float32, m <= k; only documents sharing a term."""
-        if self.size == 0:
+        """Top-k positions (m,) int64 and BM25 scores (m,) float32, m <= k; only documents sharing a term.
+
+        bm25s scores every document; only those sharing a term are ranked here (a few thousand at 83k
+        papers rather than all of them, as bm25s' own top-k does)."""
+        tokens = self.tokenizer.tokenize([query], update_vocab=False, show_progress=False)[0]
+        known = [t for t in tokens if t in self.retriever.unique_token_ids_set]  # the tokenizer's ids
+        if self.size == 0 or not known:
             return np.empty(0, np.int64), np.empty(0, np.float32)
-        tokens = self.tokenizer.tokenize([query], update_vocab=False, show_progress=False)
-        k = min(k, self.size)
         weight_mask = None if mask is None else mask.astype(np.float32)
-        docs, scores = self.retriever.retrieve(tokens, k=k, show_progress=False, weight_mask=weight_mask)
-        docs, scores = docs[0].astype(np.int64), scores[0].astype(np.float32)
-        keep = scores > 0
-        return docs[keep], scores[keep]
+        scores = self.retriever.get_scores(known, weight_mask=weight_mask)
+        hits = np.flatnonzero(scores > 0)
+        if len(hits) > k:
+            hits = hits[np.argpartition(-scores[hits], k - 1)[:k]]
+        hits = hits[np.argsort(-scores[hits], kind="stable")]
+        return hits.astype(np.int64), scores[hits].astype(np.float32)

@@ -165,9 +165,7 @@ class Ranked:
 
     def hits(self, k: int, kind: str) -> list[SearchHit]:
         """The first k as SearchHits, the score also recorded as `kind` ("dense" or "keyword")."""
-        return [
-            SearchHit(i, s, **{kind: s}) for i, s in zip(self.ids[:k].tolist(), self.scores[:k].tolist())
-        ]
+        return [SearchHit(i, s, **{kind: s}) for i, s in zip(self.ids[:k].tolist(), self.scores[:k].tolist())]
 
 
 def _dense(loaded: _Loaded, vector: np.ndarray, k: int, mask: np.ndarray | None) -> Ranked:
