@@ -37,6 +37,10 @@ def main() -> None:
     parser.add_argument("--distractors", type=int, default=6000)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--sentence-queries", type=float, default=0.5)
+    parser.add_argument("--epochs", type=int, default=1, help="passes over the pairs at most")
+    parser.add_argument(
+        "--word-gap", type=float, default=0.0, help="share of pairs whose document loses the query's words"
+    )
     parser.add_argument("--validation-pairs", type=int, default=300)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
@@ -84,8 +88,15 @@ def main() -> None:
     base = _packaged_model_path()
     device = torch.device("cpu")
     seed_everything(0)
-    config = et.ContrastiveConfig(batch_size=args.batch_size, sentence_queries=args.sentence_queries)
-    pairs = et.paper_pairs(train, sentence_queries=config.sentence_queries, seed=config.seed)
+    config = et.ContrastiveConfig(
+        batch_size=args.batch_size,
+        sentence_queries=args.sentence_queries,
+        word_gap=args.word_gap,
+        epochs=args.epochs,
+    )
+    pairs = et.paper_pairs(
+        train, sentence_queries=config.sentence_queries, word_gap=config.word_gap, seed=config.seed
+    )
     model, tokenizer = et.model_load(base, device)
     budgets = [float(b) for b in args.budgets.split(",")]
     models: list[tuple[str, Path, dict]] = [("base MiniLM", base, {"minutes": 0, "steps": 0, "examples": 0})]
@@ -116,6 +127,9 @@ def main() -> None:
         log=lambda s: print(s, flush=True),
     )
     rate = stats.examples / max(stats.seconds, 1e-9)
+    if len(models) <= len(budgets):  # the passes ended before the last budget: score the model as it ended
+        budgets[len(models) - 1] = round(stats.seconds / 60, 1)
+        checkpoint(stats)
     model = None  # free it before scoring
 
     keyword = KeywordIndex.build(texts)
@@ -151,7 +165,8 @@ def main() -> None:
         )
 
     print(
-        f"\ntraining: CPU, {args.threads} threads, batch {config.batch_size}, {stats.steps} steps, "
+        f"\ntraining: CPU, {args.threads} threads, batch {config.batch_size}, word gap {config.word_gap}, "
+        f"{stats.steps} steps, "
         f"{stats.examples:,} pairs in {stats.seconds / 60:.1f} min ({rate:.1f} pairs/s)\n"
     )
     print("| encoder | training min | steps | pairs | held-out title→abstract R@1 | MRR@10 |")

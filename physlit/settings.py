@@ -181,6 +181,8 @@ PHYSLIT_SUMMARIZE_BATCH = envint("PHYSLIT_SUMMARIZE_BATCH", 256)  # papers per t
 # Encoder adaptation (physlit.search.adapt, `train encoder`) and evaluation reports (`evaluate`).
 PHYSLIT_ENCODER_TRAIN_BATCH = envint("PHYSLIT_ENCODER_TRAIN_BATCH", 32)  # pairs a step; in-batch negatives
 PHYSLIT_ENCODER_VALIDATION_PAIRS = envint("PHYSLIT_ENCODER_VALIDATION_PAIRS", 500)  # held-out papers scored
+# Share of training pairs whose document loses every word it shares with the query (encoder_training).
+PHYSLIT_ENCODER_WORD_GAP = envfloat("PHYSLIT_ENCODER_WORD_GAP", 0.0)
 PHYSLIT_REPORTS_DIR = Path(env("PHYSLIT_REPORTS_DIR", str(VAR_DIR / "reports")))
 
 # Question answering (physlit.qa). The reader serving answers is the registry's current "reader" version;

@@ -26,6 +26,16 @@ def test_paper_pairs_use_title_or_one_abstract_sentence():
     assert et.paper_pairs(papers, sentence_queries=0.5, seed=1) == pairs  # deterministic
 
 
+def test_word_gap_pairs_share_no_content_word_between_query_and_document():
+    abstract = "We prepare entanglement of ions in a Paul trap. It lasts."
+    papers = [("Entangled states of trapped ions", abstract)]
+    assert et.without_words_of(papers[0][1], papers[0][0]) == "We prepare of in a Paul trap. It lasts."
+    (query, document), = et.paper_pairs(papers, sentence_queries=0.0, word_gap=1.0)
+    assert query == papers[0][0] and "Paul trap" in document and "entanglement" not in document
+    (_, untouched), = et.paper_pairs(papers, sentence_queries=0.0, word_gap=0.0)
+    assert untouched == papers[0][1]
+
+
 def test_held_out_slice_is_fixed_and_small():
     ids = [f"2301.{i:05d}" for i in range(5000)]
     share = sum(map(et.held_out, ids)) / len(ids)

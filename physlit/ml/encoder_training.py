@@ -46,6 +46,8 @@ class ContrastiveConfig:
     doc_max_length: int = 128  # training truncation; the saved model keeps the base's serving length
     symmetric: bool = True  # also match each document to its query among the batch's queries
     sentence_queries: float = 0.5  # share of pairs whose query is an abstract sentence instead of the title
+    word_gap: float = 0.0  # share of pairs whose document loses every word it shares with the query
+    epochs: int = 1  # passes over the pairs (each in a new order) at most, if the budget allows
     seed: int = 0
 
 
@@ -60,13 +62,16 @@ class TrainStats:
 
 
 def paper_pairs(
-    papers: Sequence[tuple[str, str]], *, sentence_queries: float = 0.5, seed: int = 0
+    papers: Sequence[tuple[str, str]], *, sentence_queries: float = 0.5, word_gap: float = 0.0, seed: int = 0
 ) -> list[tuple[str, str]]:
     """(title, abstract) per paper -> one (query, document) pair per paper.
 
     The query is the title, or (with probability `sentence_queries`, when the abstract has 3+ sentences)
     one abstract sentence, the document then being the title and the other sentences. Sentence queries
     teach the encoder to match a statement in other words to the paper, as a user's question does.
+    With probability `word_gap` the document then loses every word of 4+ letters it shares with the query
+    (without_words_of): query and document share no content word, as when a user asks in words the paper
+    does not use, so only meaning can match them.
     """
     rng = random.Random(seed)
     pairs = []
@@ -78,10 +83,24 @@ def paper_pairs(
         if len(sentences) >= 3 and rng.random() < sentence_queries:
             i = rng.randrange(len(sentences))
             rest = " ".join(sentences[:i] + sentences[i + 1 :])
-            pairs.append((sentences[i], f"{title}. {rest}"))
+            query, document = sentences[i], f"{title}. {rest}"
         else:
-            pairs.append((title, abstract))
+            query, document = title, abstract
+        if word_gap and rng.random() < word_gap:
+            document = without_words_of(document, query)
+        pairs.append((query, document))
     return pairs
+
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z\-]{3,}")
+
+
+def without_words_of(text: str, query: str) -> str:
+    """`text` without its words of 4+ letters that share their first five letters (a crude stem) with a
+    word of `query`: "Entangled states" loses "entanglement" and "states" from "entanglement of states"."""
+    stems = {w.lower()[:5] for w in _WORD.findall(query)}
+    kept = _WORD.sub(lambda m: "" if m.group(0).lower()[:5] in stems else m.group(0), text)
+    return " ".join(kept.split())
 
 
 def _transformer_dir(root: Path) -> Path:
@@ -174,17 +193,20 @@ def contrastive_train(
     on_checkpoint: Callable[[TrainStats], None] | None = None,
 ) -> TrainStats:
     """Fine-tune `model` in place with in-batch negatives until `max_steps`, the deadline (time.monotonic)
-    or one pass over `pairs`, whichever comes first. Loss: cross-entropy of each query against the batch's
-    documents (and, if symmetric, each document against the batch's queries) on scaled cosine scores.
+    or `config.epochs` passes over `pairs`, whichever comes first. Loss: cross-entropy of each query against
+    the batch's documents (and, if symmetric, each document against the batch's queries) on scaled cosine
+    scores.
 
     `on_checkpoint(stats)` is called (model in train mode; it may save it) when training time first
     passes each of `checkpoints` (seconds): one run then shows the effect of several budgets."""
     import torch
 
     rng = random.Random(config.seed)
-    order = list(range(len(pairs)))
-    rng.shuffle(order)
-    batches = [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    batches = []
+    for _ in range(max(1, config.epochs)):
+        order = list(range(len(pairs)))
+        rng.shuffle(order)
+        batches += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
     batches = [b for b in batches if len(b) > 1]  # one pair has no negatives
     total = min(len(batches), max_steps) if max_steps else len(batches)
     optimizer = torch.optim.AdamW(

@@ -54,7 +54,9 @@ def encoder_train(
         )
     device = device_pick()
     seed_everything(0)
-    config = et.ContrastiveConfig(batch_size=settings.PHYSLIT_ENCODER_TRAIN_BATCH)
+    config = et.ContrastiveConfig(
+        batch_size=settings.PHYSLIT_ENCODER_TRAIN_BATCH, word_gap=settings.PHYSLIT_ENCODER_WORD_GAP
+    )
     val_pairs = et.paper_pairs(validation, sentence_queries=0.0)[: settings.PHYSLIT_ENCODER_VALIDATION_PAIRS]
     base = Path(encoder_base_model())
     log(f"encoder: {len(train):,} training papers, {len(val_pairs)} held-out pairs, on {device}, base {base}")
@@ -71,7 +73,9 @@ def encoder_train(
     scoring_seconds = (time.monotonic() - scored) / (2 if "current" in metrics else 1)
     log(f"encoder: base scores {metrics['base']}" + (f", current {metrics['current']}" if current else ""))
 
-    pairs = et.paper_pairs(train, sentence_queries=config.sentence_queries, seed=config.seed)
+    pairs = et.paper_pairs(
+        train, sentence_queries=config.sentence_queries, word_gap=config.word_gap, seed=config.seed
+    )
     train_deadline = None if deadline is None else deadline - scoring_seconds - SAVE_MARGIN_SECONDS
     stats = et.contrastive_train(
         model,
