@@ -167,14 +167,19 @@ def retrieval_metrics(
     """Each query's own document among all the pairs' documents: Recall@1, Recall@10 and MRR@10."""
     queries = texts_embed(model, tokenizer, [q for q, _ in pairs], device=device, max_length=64)
     docs = texts_embed(model, tokenizer, [d for _, d in pairs], device=device, max_length=doc_max_length)
+    return _rank_metrics(queries, docs)
+
+
+def _rank_metrics(queries: np.ndarray, docs: np.ndarray) -> dict[str, float]:
+    """Row i of `queries` should find row i of `docs` (unit rows): Recall@1, Recall@10, MRR@10."""
     scores = queries @ docs.T
-    gold = scores[np.arange(len(pairs)), np.arange(len(pairs))]
+    gold = scores[np.arange(len(queries)), np.arange(len(queries))]
     ranks = (scores > gold[:, None]).sum(axis=1) + 1  # 1-based rank of the gold document
     return {
         "R@1": float(np.mean(ranks <= 1)),
         "R@10": float(np.mean(ranks <= 10)),
         "MRR@10": float(np.mean(np.where(ranks <= 10, 1.0 / ranks, 0.0))),
-        "pairs": len(pairs),
+        "pairs": len(queries),
     }
 
 
@@ -276,3 +281,119 @@ def model_save(model, tokenizer, base: Path, folder: Path, *, metadata: dict | N
     tokenizer.save_pretrained(target)
     if metadata is not None:
         (folder / "physlit_training.json").write_text(json.dumps(metadata, indent=2, default=str) + "\n")
+
+
+# --- query encoder: a shallower copy distilled to embed queries where the full encoder does --------------
+
+
+@dataclass
+class DistillConfig:
+    layers: int = 3  # transformer layers the student keeps (evenly spaced, first and last included)
+    batch_size: int = 64
+    learning_rate: float = 1e-4
+    warmup_steps: int = 100
+    weight_decay: float = 0.01
+    max_length: int = 64  # queries are short; the saved model keeps the base's serving length
+    epochs: int = 1
+    seed: int = 0
+
+
+def student_from(model, layers: int):
+    """(student, kept): a copy of the BERT-style `model` keeping `layers` of its transformer layers, evenly
+    spaced with the first and the last; `kept` lists their indices in the teacher."""
+    import copy
+
+    import torch
+
+    stack = getattr(getattr(model, "encoder", None), "layer", None)
+    if not isinstance(stack, torch.nn.ModuleList):
+        raise ValueError(f"cannot take layers from a {type(model).__name__}: a BERT-style encoder is needed")
+    n = len(stack)
+    kept = (
+        list(range(n))
+        if layers >= n
+        else sorted({round(i * (n - 1) / max(layers - 1, 1)) for i in range(layers)})
+    )
+    student = copy.deepcopy(model)
+    student.encoder.layer = torch.nn.ModuleList([student.encoder.layer[i] for i in kept])
+    student.config.num_hidden_layers = len(kept)
+    return student, kept
+
+
+def query_texts(papers: Sequence[tuple[str, str]], *, seed: int = 0) -> list[str]:
+    """Query-like texts from (title, abstract) pairs: each title and one abstract sentence of each paper."""
+    rng = random.Random(seed)
+    texts = []
+    for title, abstract in papers:
+        title = " ".join(title.split())
+        sentences = [s for s in _SENTENCE_END.split(" ".join(abstract.split())) if s]
+        texts += [t for t in (title, rng.choice(sentences) if sentences else "") if t]
+    return texts
+
+
+def distill_train(
+    student,
+    tokenizer,
+    texts: Sequence[str],
+    targets: np.ndarray,
+    *,
+    device,
+    config: DistillConfig,
+    max_steps: int | None = None,
+    deadline: float | None = None,
+    log: Callable[[str], None] = print,
+    label: str = "query-encoder",
+) -> TrainStats:
+    """Train `student` in place so that its embedding of texts[i] matches targets[i] (the teacher's, unit
+    rows): loss = 1 - cosine, mean over the batch. Stops at `max_steps`, the deadline or `config.epochs`."""
+    import torch
+
+    rng = random.Random(config.seed)
+    batches = []
+    for _ in range(max(1, config.epochs)):
+        order = list(range(len(texts)))
+        rng.shuffle(order)
+        batches += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    total = min(len(batches), max_steps) if max_steps else len(batches)
+    optimizer = torch.optim.AdamW(
+        student.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    warmup = max(1, min(config.warmup_steps, total // 10 or 1))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / max(total, 1)) ** 0.5
+    )
+    progress = TrainProgress(
+        total_steps=total, deadline=deadline, log=log, every=max(1, min(50, total // 10 or 1)), label=label
+    )
+    goal = torch.from_numpy(np.ascontiguousarray(targets, dtype=np.float32)).to(device)
+    student.train()
+    for batch in batches[:total]:
+        if progress.out_of_time:
+            log(f"[{label}] budget spent after {progress.step} of {total} steps")
+            break
+        out = _embed(student, tokenizer, [texts[i] for i in batch], config.max_length, device, amp=True)
+        loss = (1 - (out * goal[batch]).sum(dim=-1)).mean()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+        optimizer.step()
+        schedule.step()
+        progress.update(loss=float(loss.detach()), examples=len(batch))
+    student.eval()
+    return _stats(progress, device, config)
+
+
+def query_metrics(
+    student,
+    tokenizer,
+    pairs: Sequence[tuple[str, str]],
+    docs: np.ndarray,
+    teacher_queries: np.ndarray,
+    *,
+    device,
+) -> dict[str, float]:
+    """The student's queries against the teacher's documents of the same pairs: Recall@1/@10, MRR@10 (as
+    retrieval_metrics) and the mean cosine of its query embeddings to the teacher's."""
+    queries = texts_embed(student, tokenizer, [q for q, _ in pairs], device=device, max_length=64)
+    cosine = float(np.mean(np.sum(queries * teacher_queries, axis=1)))
+    return {**_rank_metrics(queries, docs), "cosine_to_teacher": cosine}

@@ -1,4 +1,5 @@
-"""Model versions: one row per trained model artifact (encoder, summarizer, reader) and which is current."""
+"""Model versions: one row per trained model artifact (encoder, query encoder, summarizer, reader) and
+which is current."""
 
 from django.db import models
 
@@ -8,6 +9,7 @@ class ModelVersion(models.Model):
         ENCODER = "encoder"
         SUMMARIZER = "summarizer"
         READER = "reader"
+        QUERY_ENCODER = "query-encoder"
 
     class Status(models.TextChoices):
         CANDIDATE = "candidate"  # trained, not serving

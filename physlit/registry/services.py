@@ -21,10 +21,11 @@ TRAINERS = {
     "encoder": "physlit.search.adapt:encoder_train",
     "summarizer": "physlit.summaries.training:summarizer_train",
     "reader": "physlit.qa.training:reader_train",
+    "query-encoder": "physlit.search.adapt:query_encoder_train",
 }
 # Kinds made current by `train` when they beat the current version. A new encoder needs a full index
 # rebuild first, so it is promoted on purpose (`models promote ID`).
-AUTO_PROMOTE = {"summarizer", "reader"}
+AUTO_PROMOTE = {"summarizer", "reader", "query-encoder"}
 
 
 class RegistryError(Exception):

@@ -134,3 +134,107 @@ def encoder_promote(version_id: int) -> ModelVersion:
         )
         raise
     return version_promote(version.pk)
+
+
+def query_encoder_train(
+    *, max_minutes: float, current: ModelVersion | None, log: Callable[[str], None] = print
+) -> TrainResult:
+    """Distil the encoder that built the current index into a shallower query encoder (registry kind
+    "query-encoder", `manage.py train query-encoder`): a copy keeping PHYSLIT_QUERY_ENCODER_LAYERS of its
+    layers, trained so that its embedding of a title or an abstract sentence matches the full encoder's.
+    Papers stay embedded by the full encoder; only queries go through the student, which costs a fraction
+    of the full model per request.
+
+    score = MRR@10 of held-out titles (embedded by the student) -> abstracts (by the full encoder).
+    baseline_score = the full encoder's own MRR@10 less PHYSLIT_QUERY_ENCODER_TOLERANCE, or the current
+    query encoder's score when it was distilled from the same encoder and scores higher: a student serves
+    only while it retrieves almost as well as its teacher.
+    """
+    from physlit.ml import encoder_training as et
+    from physlit.ml.encoder import model_spec
+    from physlit.ml.training import artifact_write, deadline_after, device_pick, seed_everything
+    from physlit.search.build import index_current
+    from physlit.search.encoding import PACKAGED, encoder_load
+
+    deadline = deadline_after(max_minutes)
+    started = time.monotonic()
+    row = index_current()
+    if row is None:
+        raise RegistryError("no search index yet: run build_index first (the query encoder learns from it)")
+    train, validation = _corpus_pairs()
+    if len(train) < 2 or not validation:
+        raise RegistryError(f"not enough papers ({len(train)} for training, {len(validation)} held out)")
+    device = device_pick()
+    seed_everything(0)
+    config = et.DistillConfig(layers=settings.PHYSLIT_QUERY_ENCODER_LAYERS)
+    teacher_root = model_spec(None if row.encoder in ("", PACKAGED) else row.encoder).root
+    teacher = encoder_load(row.encoder)  # the batch backend: fast, cosine ~0.9999 to fp32
+    if teacher.fingerprint != row.encoder_fingerprint:
+        raise RegistryError(f"{row.encoder} changed since index {row.pk} was built; rebuild the index first")
+    val_pairs = [
+        (" ".join(t.split()), " ".join(a.split())) for t, a in validation if t.strip() and a.strip()
+    ][: settings.PHYSLIT_QUERY_ENCODER_VALIDATION_PAIRS]
+    texts = et.query_texts(train, seed=config.seed)[: settings.PHYSLIT_QUERY_ENCODER_TEXTS]
+    log(
+        f"query-encoder: {len(texts):,} training texts, {len(val_pairs)} held-out pairs, {config.layers} "
+        f"layers of {teacher_root} (index {row.pk}), on {device}"
+    )
+    docs = teacher.encode([d for _, d in val_pairs], progress=True)
+    teacher_queries = teacher.encode([q for q, _ in val_pairs])
+    metrics: dict = {
+        "teacher": row.encoder,
+        "teacher_fingerprint": row.encoder_fingerprint,
+        "teacher_scores": et._rank_metrics(teacher_queries, docs),
+        "validation_pairs": len(val_pairs),
+    }
+    baseline = metrics["teacher_scores"]["MRR@10"] - settings.PHYSLIT_QUERY_ENCODER_TOLERANCE
+    if current is not None and current.metrics.get("teacher_fingerprint") == row.encoder_fingerprint:
+        if Path(current.path).is_dir():
+            cur_model, cur_tok = et.model_load(Path(current.path), device)
+            scored = et.query_metrics(cur_model, cur_tok, val_pairs, docs, teacher_queries, device=device)
+            metrics["current"] = scored
+            baseline = max(baseline, scored["MRR@10"])
+            del cur_model
+    targets = teacher.encode(texts, progress=True)
+    model, tokenizer = et.model_load(teacher_root, device)
+    student, kept = et.student_from(model, config.layers)
+    del model
+    scoring = time.monotonic()
+    metrics["new"] = et.query_metrics(student, tokenizer, val_pairs, docs, teacher_queries, device=device)
+    scoring_seconds = time.monotonic() - scoring
+    log(f"query-encoder: teacher {metrics['teacher_scores']}, untrained student {metrics['new']}")
+    train_deadline = None if deadline is None else deadline - scoring_seconds - 2 * SAVE_MARGIN_SECONDS
+    stats = et.distill_train(
+        student, tokenizer, texts, targets, device=device, config=config, deadline=train_deadline, log=log
+    )
+    metrics["new"] = et.query_metrics(student, tokenizer, val_pairs, docs, teacher_queries, device=device)
+    metrics["train"] = {"steps": stats.steps, "final_loss": stats.final_loss, "config": stats.config}
+    metrics["layers_kept"] = kept
+    path = artifact_write(
+        settings.PHYSLIT_MODELS_DIR,
+        "query-encoder",
+        lambda folder: et.model_save(
+            student,
+            tokenizer,
+            teacher_root,
+            folder,
+            metadata={"teacher": row.encoder, "metrics": metrics, "texts": stats.examples},
+        ),
+    )
+    encoder_load(str(path), settings.PHYSLIT_QUERY_ENCODER_BACKEND or None)  # its ONNX export, made now
+    log(
+        f"query-encoder: MRR@10 {metrics['new']['MRR@10']:.4f} (teacher "
+        f"{metrics['teacher_scores']['MRR@10']:.4f}, needed > {baseline:.4f}), cosine to teacher "
+        f"{metrics['new']['cosine_to_teacher']:.4f}, after {stats.steps} steps, {stats.examples} texts in "
+        f"{time.monotonic() - started:.0f} s; saved to {path}"
+    )
+    return TrainResult(
+        path=path,
+        base=row.encoder,
+        score=metrics["new"]["MRR@10"],
+        baseline_score=baseline,
+        metrics=metrics,
+        train_examples=stats.examples,
+        train_seconds=stats.seconds,
+        device=str(device),
+    )

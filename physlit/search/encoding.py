@@ -5,11 +5,13 @@ An index row records the model reference it was built with (SearchIndex.encoder)
 that index are encoded with that same model (`encoder_for_index`), so a rebuild with a new encoder never
 mixes query and document embeddings of two models. Only the numeric backend may differ: papers are embedded
 in batches by the fastest batch backend, queries one at a time by PHYSLIT_QUERY_ENCODER_BACKEND (the same
-weights; docs/benchmarks.md measures that retrieval does not change).
+weights; docs/benchmarks.md measures that retrieval does not change), or by a shallower query encoder
+distilled from that same model (`train query-encoder`, `query_reference`).
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -57,7 +59,25 @@ def encoder_current() -> Encoder:
     return encoder_load(encoder_reference())
 
 
-def encoder_for_index(row: SearchIndex) -> Encoder:
-    """The encoder to embed queries against `row`'s dense index: the model that built it, run by the query
-    backend (or the index's own backend when PHYSLIT_QUERY_ENCODER_BACKEND is empty)."""
-    return encoder_load(row.encoder, settings.PHYSLIT_QUERY_ENCODER_BACKEND or row.encoder_backend)
+def query_reference(row: SearchIndex) -> str:
+    """The model that embeds queries against `row`'s dense index: the current query-encoder version when it
+    was distilled from the encoder that built `row` (same weights fingerprint), else that encoder itself."""
+    from physlit.registry.services import version_current
+
+    student = version_current("query-encoder")
+    if (
+        student is not None
+        and student.metrics.get("teacher_fingerprint") == row.encoder_fingerprint
+        and Path(student.path).is_dir()
+    ):
+        return student.path
+    return row.encoder
+
+
+def encoder_for_index(row: SearchIndex, reference: str | None = None) -> Encoder:
+    """The encoder to embed queries against `row`'s dense index: `reference` (query_reference(row); by
+    default the model that built it), run by the query backend (or the index's own backend when
+    PHYSLIT_QUERY_ENCODER_BACKEND is empty)."""
+    return encoder_load(
+        reference or row.encoder, settings.PHYSLIT_QUERY_ENCODER_BACKEND or row.encoder_backend
+    )

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper, PaperCategory
 from physlit.search.build import index_current
-from physlit.search.encoding import encoder_for_index
+from physlit.search.encoding import encoder_for_index, query_reference
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
 
@@ -60,6 +60,7 @@ class _Loaded:
     ids: np.ndarray  # (n,) int64 paper pks, ascending; position i is BM25 document i
     dates: np.ndarray  # (n,) int32 proleptic ordinal of first_submitted, 0 when unknown
     categories: dict[str, np.ndarray] = field(default_factory=dict)  # category or archive -> positions
+    query_encoder: str = ""  # the model queries are embedded with (encoding.query_reference)
 
 
 _lock = threading.Lock()
@@ -117,7 +118,8 @@ def _loaded() -> _Loaded:
         loaded = _state["loaded"]
         if loaded is None or loaded.row.pk != row.pk:
             loaded = _load(row)
-            _state["loaded"] = loaded
+        loaded.query_encoder = query_reference(row)  # a newly trained query encoder serves from now on
+        _state["loaded"] = loaded
         return loaded
 
 
@@ -246,7 +248,7 @@ def papers_search(
         return []
     candidates = max(k, settings.PHYSLIT_SEARCH_CANDIDATES)
     if mode in ("dense", "hybrid"):
-        vector = encoder_for_index(loaded.row).encode([query])[0]  # the model that built this index
+        vector = encoder_for_index(loaded.row, loaded.query_encoder).encode([query])[0]
         dense = _dense(loaded, vector, candidates if mode == "hybrid" else k, mask)
         if mode == "dense":
             return dense.hits(k, "dense")
@@ -275,5 +277,5 @@ def search_warm() -> bool:
         loaded = _loaded()
     except SearchUnavailable:
         return False
-    encoder_for_index(loaded.row).encode(["warm up"])
+    encoder_for_index(loaded.row, loaded.query_encoder).encode(["warm up"])
     return True

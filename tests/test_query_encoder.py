@@ -1,0 +1,128 @@
+"""Query encoder: the index's encoder distilled to fewer layers embeds queries. A tiny real encoder is
+distilled on the corpus, saved, exported, and serves queries only while it retrieves about as well as its
+teacher and was distilled from the encoder that built the serving index."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from physlit.ml import encoder_training as et
+from physlit.registry.models import ModelVersion
+from physlit.registry.services import model_train, rollback_request
+from physlit.search import service
+from physlit.search.build import index_build
+from physlit.search.encoding import encoder_for_index, query_reference
+from physlit.search.models import SearchIndex
+
+pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
+
+
+@pytest.fixture
+def distil_settings(adapt_settings):
+    adapt_settings.PHYSLIT_QUERY_ENCODER_LAYERS = 1
+    adapt_settings.PHYSLIT_QUERY_ENCODER_VALIDATION_PAIRS = 8
+    return adapt_settings
+
+
+def bert(layers: int):
+    from transformers import BertConfig, BertModel
+
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=100, hidden_size=16, num_hidden_layers=layers, num_attention_heads=2, intermediate_size=32
+    )
+    return BertModel(config).eval()
+
+
+def test_student_keeps_evenly_spaced_layers_first_and_last():
+    teacher = bert(6)
+    student, kept = et.student_from(teacher, 3)
+    assert kept == [0, 2, 5] and len(student.encoder.layer) == 3 and student.config.num_hidden_layers == 3
+    assert torch.equal(
+        student.encoder.layer[1].output.dense.weight, teacher.encoder.layer[2].output.dense.weight
+    )
+    assert len(teacher.encoder.layer) == 6  # the teacher is untouched
+    assert et.student_from(teacher, 8)[1] == list(range(6))
+    assert et.student_from(teacher, 1)[1] == [0]
+    with pytest.raises(ValueError, match="BERT-style"):
+        et.student_from(torch.nn.Linear(2, 2), 1)
+
+
+def test_distillation_brings_the_student_towards_the_teacher(tiny_base):
+    device = torch.device("cpu")
+    teacher, tokenizer = et.model_load(tiny_base, device)
+    torch.manual_seed(1)
+    with torch.no_grad():  # a last layer that matters, so the one-layer student starts off the teacher
+        for p in teacher.encoder.layer[1].parameters():
+            p.add_(torch.randn_like(p) * 0.5)
+    texts = et.query_texts(
+        [("Black hole entropy", "Horizons have entropy. It scales with area. Strings count it.")] * 4
+        + [("Surface codes", "Qubits decohere. Codes protect them. Thresholds exist.")] * 4,
+        seed=0,
+    )
+    assert len(texts) == 16 and "Black hole entropy" in texts
+    targets = et.texts_embed(teacher, tokenizer, texts, device=device)
+    student, _ = et.student_from(teacher, 1)
+    pairs = [(t, t) for t in texts]
+    before = et.query_metrics(student, tokenizer, pairs, targets, targets, device=device)
+    config = et.DistillConfig(layers=1, batch_size=8, learning_rate=1e-3, warmup_steps=1, epochs=20)
+    stats = et.distill_train(
+        student, tokenizer, texts, targets, device=device, config=config, log=lambda _: None
+    )
+    after = et.query_metrics(student, tokenizer, pairs, targets, targets, device=device)
+    assert stats.steps == 40 and stats.examples == 320
+    assert before["cosine_to_teacher"] < 0.95
+    assert after["cosine_to_teacher"] > before["cosine_to_teacher"] + 0.02
+
+
+def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index(distil_settings, adapt_corpus):
+    row = index_build()
+    distil_settings.PHYSLIT_QUERY_ENCODER_TOLERANCE = 1.0  # any student of this tiny teacher passes
+    lines: list[str] = []
+    version = model_train(kind="query-encoder", max_minutes=5, log=lines.append)
+
+    assert version.status == ModelVersion.Status.CURRENT and version.base == row.encoder
+    assert version.metrics["teacher_fingerprint"] == row.encoder_fingerprint
+    assert version.metrics["layers_kept"] == [0] and version.metrics["validation_pairs"] == 4
+    assert version.train_examples == 56  # title + one sentence of each of the 28 training papers
+    assert version.score == version.metrics["new"]["MRR@10"]
+    assert version.baseline_score == pytest.approx(version.metrics["teacher_scores"]["MRR@10"] - 1.0)
+    assert any("cosine to teacher" in line for line in lines)
+    saved = json.loads((Path(version.path) / "physlit_training.json").read_text())
+    assert saved["metrics"]["layers_kept"] == [0]
+
+    # Search embeds queries with the student (ONNX int8 export made at training), the index unchanged.
+    assert query_reference(row) == version.path
+    service.search_reset()
+    assert service.papers_search(query="black hole entropy", k=3, mode="dense")
+    assert service._state["loaded"].query_encoder == version.path
+    student = encoder_for_index(row, version.path)
+    teacher = encoder_for_index(row)
+    assert student.artifact.is_file() and student.dim == teacher.dim
+    assert student.fingerprint != teacher.fingerprint
+    query = student.encode(["black hole entropy"])
+    assert np.allclose(np.linalg.norm(query, axis=1), 1.0, atol=1e-4)
+
+    # An index built by another encoder ignores it; rolling it back returns queries to the teacher.
+    other = SearchIndex(encoder="another-encoder", encoder_fingerprint="not-the-teacher")
+    assert query_reference(other) == "another-encoder"
+    assert rollback_request("query-encoder") is None
+    assert query_reference(row) == row.encoder
+
+
+def test_a_student_far_from_its_teacher_is_kept_as_candidate(distil_settings, adapt_corpus):
+    row = index_build()
+    distil_settings.PHYSLIT_QUERY_ENCODER_TOLERANCE = -1.0  # would have to beat the teacher by 1.0 MRR
+    version = model_train(kind="query-encoder", max_minutes=5, log=lambda _: None)
+    assert version.status == ModelVersion.Status.CANDIDATE
+    assert query_reference(row) == row.encoder
+
+
+def test_training_a_query_encoder_needs_an_index(distil_settings, adapt_corpus):
+    from physlit.registry.services import RegistryError
+
+    with pytest.raises(RegistryError, match="build_index"):
+        model_train(kind="query-encoder", max_minutes=5, log=lambda _: None)
