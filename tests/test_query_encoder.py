@@ -1,6 +1,6 @@
 """Query encoder: the index's encoder distilled to fewer layers embeds queries. A tiny real encoder is
-distilled on the corpus, saved, exported, and serves queries only while it retrieves about as well as its
-teacher and was distilled from the encoder that built the serving index."""
+distilled on the corpus, saved and exported; once promoted it serves queries, and only against an index
+built by the encoder it was distilled from."""
 
 import json
 from pathlib import Path
@@ -11,7 +11,7 @@ import torch
 
 from physlit.ml import encoder_training as et
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import model_train, rollback_request
+from physlit.registry.services import model_train, promotion_request, rollback_request
 from physlit.search import service
 from physlit.search.build import index_build
 from physlit.search.encoding import encoder_for_index, query_reference
@@ -78,23 +78,27 @@ def test_distillation_brings_the_student_towards_the_teacher(tiny_base):
     assert after["cosine_to_teacher"] > before["cosine_to_teacher"] + 0.02
 
 
-def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index(distil_settings, adapt_corpus):
+def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_promoted(
+    distil_settings, adapt_corpus
+):
     row = index_build()
-    distil_settings.PHYSLIT_QUERY_ENCODER_TOLERANCE = 1.0  # any student of this tiny teacher passes
     lines: list[str] = []
     version = model_train(kind="query-encoder", max_minutes=5, log=lines.append)
 
-    assert version.status == ModelVersion.Status.CURRENT and version.base == row.encoder
+    # Training never makes it current: it trades retrieval quality for speed, so a user opts in.
+    assert version.status == ModelVersion.Status.CANDIDATE and version.base == row.encoder
+    assert query_reference(row) == row.encoder
     assert version.metrics["teacher_fingerprint"] == row.encoder_fingerprint
     assert version.metrics["layers_kept"] == [0] and version.metrics["validation_pairs"] == 4
     assert version.train_examples == 56  # title + one sentence of each of the 28 training papers
     assert version.score == version.metrics["new"]["MRR@10"]
-    assert version.baseline_score == pytest.approx(version.metrics["teacher_scores"]["MRR@10"] - 1.0)
+    assert version.baseline_score == version.metrics["teacher_scores"]["MRR@10"]
     assert any("cosine to teacher" in line for line in lines)
     saved = json.loads((Path(version.path) / "physlit_training.json").read_text())
     assert saved["metrics"]["layers_kept"] == [0]
 
-    # Search embeds queries with the student (ONNX int8 export made at training), the index unchanged.
+    # Promoted, search embeds queries with the student (ONNX int8 export made at training), index unchanged.
+    assert promotion_request(version.pk).status == ModelVersion.Status.CURRENT
     assert query_reference(row) == version.path
     service.search_reset()
     assert service.papers_search(query="black hole entropy", k=3, mode="dense")
@@ -110,14 +114,6 @@ def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index(distil_s
     other = SearchIndex(encoder="another-encoder", encoder_fingerprint="not-the-teacher")
     assert query_reference(other) == "another-encoder"
     assert rollback_request("query-encoder") is None
-    assert query_reference(row) == row.encoder
-
-
-def test_a_student_far_from_its_teacher_is_kept_as_candidate(distil_settings, adapt_corpus):
-    row = index_build()
-    distil_settings.PHYSLIT_QUERY_ENCODER_TOLERANCE = -1.0  # would have to beat the teacher by 1.0 MRR
-    version = model_train(kind="query-encoder", max_minutes=5, log=lambda _: None)
-    assert version.status == ModelVersion.Status.CANDIDATE
     assert query_reference(row) == row.encoder
 
 

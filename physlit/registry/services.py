@@ -24,8 +24,9 @@ TRAINERS = {
     "query-encoder": "physlit.search.adapt:query_encoder_train",
 }
 # Kinds made current by `train` when they beat the current version. A new encoder needs a full index
-# rebuild first, so it is promoted on purpose (`models promote ID`).
-AUTO_PROMOTE = {"summarizer", "reader", "query-encoder"}
+# rebuild first, so it is promoted on purpose (`models promote ID`); so is a query encoder, which trades
+# some retrieval quality for speed (docs/benchmarks.md, "/api/search latency").
+AUTO_PROMOTE = {"summarizer", "reader"}
 
 
 class RegistryError(Exception):
