@@ -167,10 +167,10 @@ def retrieval_metrics(
     """Each query's own document among all the pairs' documents: Recall@1, Recall@10 and MRR@10."""
     queries = texts_embed(model, tokenizer, [q for q, _ in pairs], device=device, max_length=64)
     docs = texts_embed(model, tokenizer, [d for _, d in pairs], device=device, max_length=doc_max_length)
-    return _rank_metrics(queries, docs)
+    return rank_metrics(queries, docs)
 
 
-def _rank_metrics(queries: np.ndarray, docs: np.ndarray) -> dict[str, float]:
+def rank_metrics(queries: np.ndarray, docs: np.ndarray) -> dict[str, float]:
     """Row i of `queries` should find row i of `docs` (unit rows): Recall@1, Recall@10, MRR@10."""
     scores = queries @ docs.T
     gold = scores[np.arange(len(queries)), np.arange(len(queries))]
@@ -181,6 +181,42 @@ def _rank_metrics(queries: np.ndarray, docs: np.ndarray) -> dict[str, float]:
         "MRR@10": float(np.mean(np.where(ranks <= 10, 1.0 / ranks, 0.0))),
         "pairs": len(queries),
     }
+
+
+def _batches(n: int, config) -> list[list[int]]:
+    """Row numbers of each training batch: `config.epochs` passes over n rows, each in a new seeded order."""
+    rng = random.Random(config.seed)
+    batches = []
+    for _ in range(max(1, config.epochs)):
+        order = list(range(n))
+        rng.shuffle(order)
+        batches += [order[i : i + config.batch_size] for i in range(0, n, config.batch_size)]
+    return batches
+
+
+def _optimizer(model, config, total: int):
+    """(AdamW, schedule): linear warm-up over config.warmup_steps (at most a tenth of `total`), then a
+    square-root decay to zero at `total` steps."""
+    import torch
+
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    warmup = max(1, min(config.warmup_steps, total // 10 or 1))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / max(total, 1)) ** 0.5
+    )
+    return optimizer, schedule
+
+
+def _step(model, loss, optimizer, schedule) -> None:
+    import torch
+
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    schedule.step()
 
 
 def contrastive_train(
@@ -206,21 +242,10 @@ def contrastive_train(
     passes each of `checkpoints` (seconds): one run then shows the effect of several budgets."""
     import torch
 
-    rng = random.Random(config.seed)
-    batches = []
-    for _ in range(max(1, config.epochs)):
-        order = list(range(len(pairs)))
-        rng.shuffle(order)
-        batches += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    batches = _batches(len(pairs), config)
     batches = [b for b in batches if len(b) > 1]  # one pair has no negatives
     total = min(len(batches), max_steps) if max_steps else len(batches)
-    optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    warmup = max(1, min(config.warmup_steps, total // 10 or 1))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / max(total, 1)) ** 0.5
-    )
+    optimizer, schedule = _optimizer(model, config, total)
     progress = TrainProgress(
         total_steps=total, deadline=deadline, log=log, every=max(1, min(20, total // 10 or 1)), label=label
     )
@@ -239,11 +264,7 @@ def contrastive_train(
         loss = torch.nn.functional.cross_entropy(scores, labels)
         if config.symmetric:
             loss = (loss + torch.nn.functional.cross_entropy(scores.T, labels)) / 2
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
+        _step(model, loss, optimizer, schedule)
         progress.update(loss=float(loss.detach()), examples=n)
         while pending and progress.seconds >= pending[0]:
             pending.pop(0)
@@ -348,20 +369,9 @@ def distill_train(
     rows): loss = 1 - cosine, mean over the batch. Stops at `max_steps`, the deadline or `config.epochs`."""
     import torch
 
-    rng = random.Random(config.seed)
-    batches = []
-    for _ in range(max(1, config.epochs)):
-        order = list(range(len(texts)))
-        rng.shuffle(order)
-        batches += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    batches = _batches(len(texts), config)
     total = min(len(batches), max_steps) if max_steps else len(batches)
-    optimizer = torch.optim.AdamW(
-        student.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
-    )
-    warmup = max(1, min(config.warmup_steps, total // 10 or 1))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, 1 - s / max(total, 1)) ** 0.5
-    )
+    optimizer, schedule = _optimizer(student, config, total)
     progress = TrainProgress(
         total_steps=total, deadline=deadline, log=log, every=max(1, min(50, total // 10 or 1)), label=label
     )
@@ -373,11 +383,7 @@ def distill_train(
             break
         out = _embed(student, tokenizer, [texts[i] for i in batch], config.max_length, device, amp=True)
         loss = (1 - (out * goal[batch]).sum(dim=-1)).mean()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
+        _step(student, loss, optimizer, schedule)
         progress.update(loss=float(loss.detach()), examples=len(batch))
     student.eval()
     return _stats(progress, device, config)
@@ -396,4 +402,4 @@ def query_metrics(
     retrieval_metrics) and the mean cosine of its query embeddings to the teacher's."""
     queries = texts_embed(student, tokenizer, [q for q, _ in pairs], device=device, max_length=64)
     cosine = float(np.mean(np.sum(queries * teacher_queries, axis=1)))
-    return {**_rank_metrics(queries, docs), "cosine_to_teacher": cosine}
+    return {**rank_metrics(queries, docs), "cosine_to_teacher": cosine}

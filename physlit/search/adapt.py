@@ -187,7 +187,7 @@ def query_encoder_train(
     metrics: dict = {
         "teacher": row.encoder,
         "teacher_fingerprint": row.encoder_fingerprint,
-        "teacher_scores": et._rank_metrics(teacher_queries, docs),
+        "teacher_scores": et.rank_metrics(teacher_queries, docs),
         "validation_pairs": len(val_pairs),
     }
     baseline = metrics["teacher_scores"]["MRR@10"]
@@ -196,9 +196,11 @@ def query_encoder_train(
     student, kept = et.student_from(model, config.layers)
     del model
     scoring = time.monotonic()
-    metrics["new"] = et.query_metrics(student, tokenizer, val_pairs, docs, teacher_queries, device=device)
+    metrics["untrained"] = et.query_metrics(
+        student, tokenizer, val_pairs, docs, teacher_queries, device=device
+    )
     scoring_seconds = time.monotonic() - scoring
-    log(f"query-encoder: teacher {metrics['teacher_scores']}, untrained student {metrics['new']}")
+    log(f"query-encoder: teacher {metrics['teacher_scores']}, untrained student {metrics['untrained']}")
     train_deadline = None if deadline is None else deadline - scoring_seconds - 2 * SAVE_MARGIN_SECONDS
     stats = et.distill_train(
         student, tokenizer, texts, targets, device=device, config=config, deadline=train_deadline, log=log
