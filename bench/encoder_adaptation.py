@@ -29,6 +29,26 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def index_embeddings(arxiv_ids: list[str], fingerprint: str):
+    """The current search index's stored vectors of these papers, in this order (the index must have been
+    built by the encoder with this weights fingerprint and hold every one of them)."""
+    from physlit.corpus.models import Paper
+    from physlit.ml import vectors
+    from physlit.search.build import index_current
+
+    row = index_current()
+    if row is None or row.encoder_fingerprint != fingerprint:
+        sys.exit("--base-from-index: the current index was not built by the base model (or there is none)")
+    pks = dict(Paper.objects.filter(arxiv_id__in=arxiv_ids).values_list("arxiv_id", "pk"))
+    missing = [a for a in arxiv_ids if a not in pks]
+    if missing:
+        sys.exit(f"--base-from-index: {len(missing)} papers are not in the database, e.g. {missing[:3]}")
+    import numpy as np
+
+    index = vectors.index_load(Path(row.path) / "dense.faiss")
+    return vectors.index_vectors(index, np.asarray([pks[a] for a in arxiv_ids], dtype=np.int64))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -45,6 +65,13 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
         "--backend", default="auto", help="how corpus and questions are embedded for scoring (auto: fastest)"
+    )
+    parser.add_argument(
+        "--base-from-index",
+        action="store_true",
+        help="score the base model with the paper vectors of the current search index (DATABASE_URL and "
+        "PHYSLIT_VAR_DIR; it must hold the 83k snapshot, built by the packaged MiniLM) instead of embedding "
+        "the corpus again",
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
@@ -140,7 +167,10 @@ def main() -> None:
         del m
         t0 = time.monotonic()
         enc = get_encoder(folder, backend=args.backend, cache_dir=work / "onnx", threads=args.threads)
-        emb = enc.encode(texts, batch_size=64)
+        if folder == base and args.base_from_index:
+            emb = index_embeddings(sub_ids, enc.fingerprint)
+        else:
+            emb = enc.encode(texts, batch_size=64)
         info["embed_seconds"] = time.monotonic() - t0
         for fname, qs in questions.items():
             qv = enc.encode([q["question"] for q in qs])

@@ -186,7 +186,7 @@ PHYSLIT_ENCODER_WORD_GAP = envfloat("PHYSLIT_ENCODER_WORD_GAP", 0.0)
 # Query encoder (`train query-encoder`, then `models promote ID` to opt in): the index's encoder distilled to
 # this many layers embeds queries (papers stay embedded by the full encoder): faster, somewhat less accurate.
 PHYSLIT_QUERY_ENCODER_LAYERS = envint("PHYSLIT_QUERY_ENCODER_LAYERS", 3)
-PHYSLIT_QUERY_ENCODER_TEXTS = envint("PHYSLIT_QUERY_ENCODER_TEXTS", 60_000)  # titles and sentences
+PHYSLIT_QUERY_ENCODER_TEXTS = envint("PHYSLIT_QUERY_ENCODER_TEXTS", 60_000)  # titles, sentences, questions
 PHYSLIT_QUERY_ENCODER_VALIDATION_PAIRS = envint("PHYSLIT_QUERY_ENCODER_VALIDATION_PAIRS", 2000)
 PHYSLIT_REPORTS_DIR = Path(env("PHYSLIT_REPORTS_DIR", str(VAR_DIR / "reports")))
 

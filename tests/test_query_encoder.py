@@ -14,7 +14,7 @@ from physlit.registry.models import ModelVersion
 from physlit.registry.services import model_train, promotion_request, rollback_request
 from physlit.search import service
 from physlit.search.build import index_build
-from physlit.search.encoding import encoder_for_index, query_reference
+from physlit.search.encoding import encoder_for_index, query_encoder_for, query_reference
 from physlit.search.models import SearchIndex
 
 pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
@@ -63,7 +63,8 @@ def test_distillation_brings_the_student_towards_the_teacher(tiny_base):
         + [("Surface codes", "Qubits decohere. Codes protect them. Thresholds exist.")] * 4,
         seed=0,
     )
-    assert len(texts) == 16 and "Black hole entropy" in texts
+    assert len(texts) == 24 and "Black hole entropy" in texts
+    assert sum(t.endswith("?") for t in texts) == 8  # one question a paper
     targets = et.texts_embed(teacher, tokenizer, texts, device=device)
     student, _ = et.student_from(teacher, 1)
     pairs = [(t, t) for t in texts]
@@ -73,9 +74,19 @@ def test_distillation_brings_the_student_towards_the_teacher(tiny_base):
         student, tokenizer, texts, targets, device=device, config=config, log=lambda _: None
     )
     after = et.query_metrics(student, tokenizer, pairs, targets, targets, device=device)
-    assert stats.steps == 40 and stats.examples == 320
+    assert stats.steps == 60 and stats.examples == 480
     assert before["cosine_to_teacher"] < 0.95
     assert after["cosine_to_teacher"] > before["cosine_to_teacher"] + 0.02
+
+
+def test_question_framing_keeps_the_words_and_asks():
+    import random
+
+    rng = random.Random(0)
+    question = et.question_framed("Quantum spin liquids in kagome magnets.", rng)
+    assert question.endswith("quantum spin liquids in kagome magnets?")
+    assert question.split()[0] in {o.split()[0] for o in et._QUESTION_OPENINGS}
+    assert et.question_framed("QCD at finite density", rng).endswith(" QCD at finite density?")
 
 
 def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_promoted(
@@ -90,9 +101,11 @@ def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_pro
     assert query_reference(row) == row.encoder
     assert version.metrics["teacher_fingerprint"] == row.encoder_fingerprint
     assert version.metrics["layers_kept"] == [0] and version.metrics["validation_pairs"] == 4
-    assert version.train_examples == 56  # title + one sentence of each of the 28 training papers
-    assert version.score == version.metrics["new"]["MRR@10"]
-    assert version.baseline_score == version.metrics["teacher_scores"]["MRR@10"]
+    assert version.train_examples == 84  # title, one sentence, one question for each of 28 training papers
+    questions = version.metrics["questions"]
+    assert version.score == questions["new"]["MRR@10"]
+    assert version.baseline_score == questions["teacher"]["MRR@10"]
+    assert set(questions) == {"teacher", "untrained", "new"} and "MRR@10" in version.metrics["new"]
     assert any("cosine to teacher" in line for line in lines)
     saved = json.loads((Path(version.path) / "physlit_training.json").read_text())
     assert saved["metrics"]["layers_kept"] == [0]
@@ -109,6 +122,10 @@ def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_pro
     assert student.fingerprint != teacher.fingerprint
     query = student.encode(["black hole entropy"])
     assert np.allclose(np.linalg.norm(query, axis=1), 1.0, atol=1e-4)
+    # A pasted abstract is longer than anything the student learned from: the full encoder embeds it.
+    abstract = " ".join(["entropy"] * 60)
+    assert query_encoder_for(row, version.path, "black hole entropy") == version.path
+    assert query_encoder_for(row, version.path, abstract) == row.encoder
 
     # An index built by another encoder ignores it; rolling it back returns queries to the teacher.
     other = SearchIndex(encoder="another-encoder", encoder_fingerprint="not-the-teacher")

@@ -341,14 +341,55 @@ def student_from(model, layers: int):
     return student, kept
 
 
-def query_texts(papers: Sequence[tuple[str, str]], *, seed: int = 0) -> list[str]:
-    """Query-like texts from (title, abstract) pairs: each title and one abstract sentence of each paper."""
+# Openings of the questions users type into search and chat ("Which ...", "At what temperature ..."):
+# question_framed puts one before a title or a statement so the query encoder also learns questions.
+_QUESTION_OPENINGS = (
+    "What is known about",
+    "What determines",
+    "What is",
+    "Which",
+    "How does",
+    "How do",
+    "How can",
+    "Why does",
+    "Why is",
+    "In which systems",
+    "At what",
+    "What happens to",
+    "How large is",
+    "Is there",
+    "What limits",
+    "Can",
+    "Does",
+    "Under what conditions does",
+    "What mechanism explains",
+    "Into which",
+)
+
+
+def question_framed(text: str, rng: random.Random) -> str:
+    """`text` (a title or a statement) as a question: a question opening, the text without its final
+    full stop and with a lower-case first word unless it looks like a name or symbol, and "?". Not
+    grammatical; it gives a query encoder questions' openings and "?" around corpus wording."""
+    body = " ".join(text.split()).rstrip(" .")
+    first, _, rest = body.partition(" ")
+    if first[:1].isupper() and first[1:].islower():  # "We", "Quantum", not "QCD", "LaAlO3", "N-body"
+        body = first.lower() + (" " + rest if rest else "")
+    return f"{rng.choice(_QUESTION_OPENINGS)} {body}?"
+
+
+def query_texts(papers: Sequence[tuple[str, str]], *, seed: int = 0, questions: bool = True) -> list[str]:
+    """Query-like texts from (title, abstract) pairs: each paper's title, one abstract sentence and (with
+    `questions`) a third text, the title or another sentence framed as a question (question_framed)."""
     rng = random.Random(seed)
     texts = []
     for title, abstract in papers:
         title = " ".join(title.split())
         sentences = [s for s in _SENTENCE_END.split(" ".join(abstract.split())) if s]
-        texts += [t for t in (title, rng.choice(sentences) if sentences else "") if t]
+        chosen = [t for t in (title, rng.choice(sentences) if sentences else "") if t]
+        texts += chosen
+        if questions and chosen:
+            texts.append(question_framed(rng.choice([title, *sentences] if title else sentences), rng))
     return texts
 
 

@@ -146,9 +146,11 @@ def query_encoder_train(
     Papers stay embedded by the full encoder; only queries go through the student, which costs a fraction
     of the full model per request.
 
-    score = MRR@10 of held-out titles (embedded by the student) -> abstracts (by the full encoder);
-    baseline_score = the full encoder's own MRR@10 on the same pairs. A query encoder retrieves somewhat
-    worse than its teacher, so it is never made current by training: `models promote ID` opts in.
+    Training texts are titles, abstract sentences and titles or sentences framed as questions
+    (encoder_training.query_texts). score = MRR@10 of held-out titles framed as questions (embedded by the
+    student) -> their abstracts (by the full encoder); baseline_score = the full encoder's own MRR@10 on
+    the same pairs; metrics also keep the plain titles' scores. A query encoder retrieves somewhat worse
+    than its teacher, so it is never made current by training: `models promote ID` opts in.
     """
     from physlit.ml import encoder_training as et
     from physlit.ml.encoder import model_spec
@@ -174,7 +176,9 @@ def query_encoder_train(
     val_pairs = [
         (" ".join(t.split()), " ".join(a.split())) for t, a in validation if t.strip() and a.strip()
     ][: settings.PHYSLIT_QUERY_ENCODER_VALIDATION_PAIRS]
-    papers = settings.PHYSLIT_QUERY_ENCODER_TEXTS // 2  # two texts a paper, drawn from the whole corpus
+    framing = random.Random(config.seed + 1)
+    val_questions = [(et.question_framed(t, framing), a) for t, a in val_pairs]
+    papers = settings.PHYSLIT_QUERY_ENCODER_TEXTS // 3  # three texts a paper, drawn from the whole corpus
     if len(train) > papers:
         train = random.Random(config.seed).sample(train, papers)
     texts = et.query_texts(train, seed=config.seed)
@@ -184,13 +188,19 @@ def query_encoder_train(
     )
     docs = teacher.encode([d for _, d in val_pairs], progress=True)
     teacher_queries = teacher.encode([q for q, _ in val_pairs])
+    teacher_questions = teacher.encode([q for q, _ in val_questions])
     metrics: dict = {
         "teacher": row.encoder,
         "teacher_fingerprint": row.encoder_fingerprint,
         "teacher_scores": et.rank_metrics(teacher_queries, docs),
         "validation_pairs": len(val_pairs),
+        "questions": {"teacher": et.rank_metrics(teacher_questions, docs)},
     }
-    baseline = metrics["teacher_scores"]["MRR@10"]
+    baseline = metrics["questions"]["teacher"]["MRR@10"]
+
+    def question_metrics() -> dict:
+        return et.query_metrics(student, tokenizer, val_questions, docs, teacher_questions, device=device)
+
     targets = teacher.encode(texts, progress=True)
     model, tokenizer = et.model_load(teacher_root, device)
     student, kept = et.student_from(model, config.layers)
@@ -199,13 +209,18 @@ def query_encoder_train(
     metrics["untrained"] = et.query_metrics(
         student, tokenizer, val_pairs, docs, teacher_queries, device=device
     )
+    metrics["questions"]["untrained"] = question_metrics()
     scoring_seconds = time.monotonic() - scoring
-    log(f"query-encoder: teacher {metrics['teacher_scores']}, untrained student {metrics['untrained']}")
+    log(
+        f"query-encoder: teacher {metrics['teacher_scores']}, untrained student {metrics['untrained']}; "
+        f"questions: teacher {metrics['questions']['teacher']}, untrained {metrics['questions']['untrained']}"
+    )
     train_deadline = None if deadline is None else deadline - scoring_seconds - 2 * SAVE_MARGIN_SECONDS
     stats = et.distill_train(
         student, tokenizer, texts, targets, device=device, config=config, deadline=train_deadline, log=log
     )
     metrics["new"] = et.query_metrics(student, tokenizer, val_pairs, docs, teacher_queries, device=device)
+    metrics["questions"]["new"] = question_metrics()
     metrics["train"] = {"steps": stats.steps, "final_loss": stats.final_loss, "config": stats.config}
     metrics["layers_kept"] = kept
     path = artifact_write(
@@ -220,15 +235,18 @@ def query_encoder_train(
         ),
     )
     encoder_load(str(path), settings.PHYSLIT_QUERY_ENCODER_BACKEND or None)  # its ONNX export, made now
+    new = metrics["questions"]["new"]
     log(
-        f"query-encoder: MRR@10 {metrics['new']['MRR@10']:.4f} (teacher {baseline:.4f}), cosine to teacher "
-        f"{metrics['new']['cosine_to_teacher']:.4f}, after {stats.steps} steps, {stats.examples} texts in "
-        f"{time.monotonic() - started:.0f} s; saved to {path}"
+        f"query-encoder: questions MRR@10 {new['MRR@10']:.4f} (teacher {baseline:.4f}), cosine to teacher "
+        f"{new['cosine_to_teacher']:.4f}; titles MRR@10 {metrics['new']['MRR@10']:.4f} (teacher "
+        f"{metrics['teacher_scores']['MRR@10']:.4f}), cosine {metrics['new']['cosine_to_teacher']:.4f}; "
+        f"after {stats.steps} steps, {stats.examples} texts in {time.monotonic() - started:.0f} s; "
+        f"saved to {path}"
     )
     return TrainResult(
         path=path,
         base=row.encoder,
-        score=metrics["new"]["MRR@10"],
+        score=new["MRR@10"],
         baseline_score=baseline,
         metrics=metrics,
         train_examples=stats.examples,

@@ -74,6 +74,17 @@ def query_reference(row: SearchIndex) -> str:
     return row.encoder
 
 
+# Queries of more words than this (a pasted abstract) go through the full encoder even when a query encoder
+# serves: the student learned from titles, sentences and questions of at most 64 tokens.
+QUERY_ENCODER_MAX_WORDS = 40
+
+
+def query_encoder_for(row: SearchIndex, reference: str, query: str) -> str:
+    """The model to embed `query` against `row`: `reference` (query_reference(row)) for a query of at most
+    QUERY_ENCODER_MAX_WORDS words, else the encoder that built `row`."""
+    return reference if len(query.split()) <= QUERY_ENCODER_MAX_WORDS else row.encoder
+
+
 def encoder_for_index(row: SearchIndex, reference: str | None = None) -> Encoder:
     """The encoder to embed queries against `row`'s dense index: `reference` (query_reference(row); by
     default the model that built it), run by the query backend (or the index's own backend when

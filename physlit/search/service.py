@@ -19,7 +19,7 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper, PaperCategory
 from physlit.search.build import index_current
-from physlit.search.encoding import encoder_for_index, query_reference
+from physlit.search.encoding import encoder_for_index, query_encoder_for, query_reference
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
 
@@ -248,7 +248,8 @@ def papers_search(
         return []
     candidates = max(k, settings.PHYSLIT_SEARCH_CANDIDATES)
     if mode in ("dense", "hybrid"):
-        vector = encoder_for_index(loaded.row, loaded.query_encoder).encode([query])[0]
+        reference = query_encoder_for(loaded.row, loaded.query_encoder, query)
+        vector = encoder_for_index(loaded.row, reference).encode([query])[0]
         dense = _dense(loaded, vector, candidates if mode == "hybrid" else k, mask)
         if mode == "dense":
             return dense.hits(k, "dense")
@@ -278,4 +279,5 @@ def search_warm() -> bool:
     except SearchUnavailable:
         return False
     encoder_for_index(loaded.row, loaded.query_encoder).encode(["warm up"])
+    encoder_for_index(loaded.row).encode(["warm up"])  # long queries (query_encoder_for); often the same
     return True
