@@ -49,6 +49,12 @@ def index_embeddings(arxiv_ids: list[str], fingerprint: str):
     return vectors.index_vectors(index, np.asarray([pks[a] for a in arxiv_ids], dtype=np.int64))
 
 
+def paired_changes(base: list[int | None], other: list[int | None]) -> tuple[int, int]:
+    """(questions whose gold paper `other` ranks higher than `base`, and lower); not in the top 10 = 11."""
+    pairs = [(b or 11, o or 11) for b, o in zip(base, other)]
+    return sum(o < b for b, o in pairs), sum(o > b for b, o in pairs)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -161,6 +167,7 @@ def main() -> None:
 
     keyword = KeywordIndex.build(texts)
     results: dict = {}
+    per_question: dict = {}  # file -> "encoder|mode" -> rank of the gold paper per question (None: not in 10)
     for label, folder, info in models:
         m, tok = et.model_load(folder, device)
         info["validation"] = et.retrieval_metrics(m, tok, val_pairs, device=device)
@@ -189,6 +196,7 @@ def main() -> None:
                     ranks.setdefault("keyword", []).append(got.index(q["id"]) + 1 if q["id"] in got else None)
             for mode, r in ranks.items():
                 results.setdefault(fname, {})[(label, mode)] = ranking_metrics(r)
+                per_question.setdefault(fname, {})[f"{label}|{mode}"] = r
         print(
             f"scored {label}: validation {info['validation']}, embedding {info['embed_seconds']:.0f}s",
             flush=True,
@@ -209,18 +217,27 @@ def main() -> None:
         )
     for fname, table in results.items():
         print(f"\n{fname}, sub-corpus of {len(sub):,} papers\n")
-        print("| retriever | encoder | Recall@1 | Recall@10 | MRR@10 |")
-        print("|---|---|---|---|---|")
+        print("| retriever | encoder | Recall@1 | Recall@10 | MRR@10 | higher / lower than base |")
+        print("|---|---|---|---|---|---|")
         for (label, mode), m in sorted(
             table.items(), key=lambda kv: ("keyword dense hybrid".index(kv[0][1]),)
         ):
             enc_label = "-" if mode == "keyword" else label
-            print(f"| {mode} | {enc_label} | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} |")
+            paired = ""
+            if mode != "keyword" and label != models[0][0]:
+                up, down = paired_changes(
+                    per_question[fname][f"{models[0][0]}|{mode}"], per_question[fname][f"{label}|{mode}"]
+                )
+                paired = f"{up} / {down}"
+            print(
+                f"| {mode} | {enc_label} | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} | {paired} |"
+            )
     if args.json:
         args.json.write_text(
             json.dumps(
                 {
                     "models": [(label, str(folder), info) for label, folder, info in models],
+                    "ranks": per_question,
                     "results": {
                         f: {f"{lab}|{m}": v for (lab, m), v in t.items()} for f, t in results.items()
                     },
