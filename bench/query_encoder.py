@@ -90,6 +90,8 @@ def main() -> None:
     print("\n| questions | mode | query encoder | Recall@1 | Recall@10 | MRR@10 |")
     print("|---|---|---|---|---|---|")
     for name, qs in questions.items():
+        m = search_evaluate(qs, modes=("keyword",))["keyword"]  # BM25 alone: what hybrid must beat
+        print(f"| {name} | keyword | - | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} |")
         for mode in ("dense", "hybrid"):
             for label, reference in (("full encoder", row.encoder), ("distilled", student_path)):
                 loaded.query_encoder = reference
