@@ -42,12 +42,16 @@ def synthetic(n: int, dim: int, centres: int, seed: int) -> np.ndarray:
     return out
 
 
-def per_query(index, queries: np.ndarray, k: int, **kw) -> tuple[np.ndarray, float]:
-    """Search one query at a time; returns ids (q, k) and the median milliseconds per query."""
+def per_query(index, queries: np.ndarray, k: int, params=None, **kw) -> tuple[np.ndarray, float]:
+    """Search one query at a time (physlit's index_search, or FAISS' own with `params`); returns ids (q, k)
+    and the median milliseconds per query."""
     ids, times = [], []
     for q in queries:
         t = time.perf_counter()
-        _, found = vectors.index_search(index, q[None, :], k, **kw)
+        if params is not None:
+            _, found = index.search(q[None, :], k, params=params)
+        else:
+            _, found = vectors.index_search(index, q[None, :], k, **kw)
         times.append(time.perf_counter() - t)
         ids.append(found[0])
     return np.array(ids), 1000 * float(np.median(times))
@@ -122,6 +126,10 @@ def main() -> None:
     vectors.index_train(flat, sample)
     vectors.index_add(flat, base, ids)
     flat_build = time.perf_counter() - t
+    t = time.perf_counter()
+    hnsw = faiss.IndexIDMap2(faiss.IndexHNSWFlat(args.dim, 32, faiss.METRIC_INNER_PRODUCT))
+    hnsw.add_with_ids(base, ids)  # for comparison: physlit does not build HNSW
+    hnsw_build = time.perf_counter() - t
     faiss.omp_set_num_threads(1)
 
     truth, exact_ms = per_query(exact, queries, args.k)
@@ -132,6 +140,10 @@ def main() -> None:
             found, ms = per_query(index, queries, args.k, nprobe=nprobe)
             recall = np.mean([len(set(a) & set(b)) / args.k for a, b in zip(found, truth)])
             rows.append((f"{name} nprobe={nprobe}", build, ms, recall))
+    for ef in (100, 200, 300):
+        found, ms = per_query(hnsw, queries, args.k, params=faiss.SearchParametersHNSW(efSearch=ef))
+        recall = np.mean([len(set(a) & set(b)) / args.k for a, b in zip(found, truth)])
+        rows.append((f"HNSW32,Flat efSearch={ef}", hnsw_build, ms, recall))
 
     print(
         f"\n{args.n:,} vectors x {args.dim} ({what}), {len(queries)} queries, k={args.k}, "

@@ -378,9 +378,9 @@ def question_framed(text: str, rng: random.Random) -> str:
     return f"{rng.choice(_QUESTION_OPENINGS)} {body}?"
 
 
-def query_texts(papers: Sequence[tuple[str, str]], *, seed: int = 0, questions: bool = True) -> list[str]:
-    """Query-like texts from (title, abstract) pairs: each paper's title, one abstract sentence and (with
-    `questions`) a third text, the title or another sentence framed as a question (question_framed)."""
+def query_texts(papers: Sequence[tuple[str, str]], *, seed: int = 0) -> list[str]:
+    """Query-like texts from (title, abstract) pairs: each paper's title, one abstract sentence and a third
+    text, the title or a sentence framed as a question (question_framed)."""
     rng = random.Random(seed)
     texts = []
     for title, abstract in papers:
@@ -388,7 +388,7 @@ def query_texts(papers: Sequence[tuple[str, str]], *, seed: int = 0, questions: 
         sentences = [s for s in _SENTENCE_END.split(" ".join(abstract.split())) if s]
         chosen = [t for t in (title, rng.choice(sentences) if sentences else "") if t]
         texts += chosen
-        if questions and chosen:
+        if chosen:
             texts.append(question_framed(rng.choice([title, *sentences] if title else sentences), rng))
     return texts
 

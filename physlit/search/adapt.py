@@ -197,14 +197,13 @@ def query_encoder_train(
         "questions": {"teacher": et.rank_metrics(teacher_questions, docs)},
     }
     baseline = metrics["questions"]["teacher"]["MRR@10"]
-
-    def question_metrics() -> dict:
-        return et.query_metrics(student, tokenizer, val_questions, docs, teacher_questions, device=device)
-
     targets = teacher.encode(texts, progress=True)
     model, tokenizer = et.model_load(teacher_root, device)
     student, kept = et.student_from(model, config.layers)
     del model
+
+    def question_metrics() -> dict:
+        return et.query_metrics(student, tokenizer, val_questions, docs, teacher_questions, device=device)
     scoring = time.monotonic()
     metrics["untrained"] = et.query_metrics(
         student, tokenizer, val_pairs, docs, teacher_queries, device=device

@@ -1,0 +1,61 @@
+"""Held-out pair scores of encoder checkpoints: can a validation built like the training pairs tell which
+checkpoint retrieves best on the dev questions? MRR@10 of four kinds of pairs from the held-out papers
+(physlit.ml.encoder_training.paper_pairs): title -> abstract and sentence -> title + other sentences, each
+plain and with the word gap (the document without the query's words), for the base MiniLM and each folder:
+
+    .venv/bin/python bench/encoder_validation.py /tmp/encoder-adaptation-*/{10,30}min
+
+(the checkpoint folders bench/encoder_adaptation.py leaves under the temporary directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("models", nargs="*", type=Path, help="encoder folders to score beside the base")
+    parser.add_argument("--pairs", type=int, default=1000, help="held-out pairs of each kind")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    from physlit.ml import encoder_training as et
+    from physlit.ml.encoder import _packaged_model_path
+
+    torch.set_num_threads(args.threads)
+    shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
+    with gzip.open(shared / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
+        held = [(p["title"], p["abstract"]) for p in map(json.loads, f) if et.held_out(p["id"])]
+    kinds = {
+        "title→abstract": dict(sentence_queries=0.0, word_gap=0.0, seed=0),
+        "sentence→title + rest": dict(sentence_queries=1.0, word_gap=0.0, seed=1),
+        "title→abstract, word gap": dict(sentence_queries=0.0, word_gap=1.0, seed=2),
+        "sentence→rest, word gap": dict(sentence_queries=1.0, word_gap=1.0, seed=3),
+    }
+    pairs = {name: et.paper_pairs(held, **kw)[: args.pairs] for name, kw in kinds.items()}
+    device = torch.device("cpu")
+    print(f"\n{len(held):,} held-out papers, {args.pairs} pairs of each kind; MRR@10\n")
+    print("| encoder | " + " | ".join(kinds) + " |")
+    print("|---|" + "---|" * len(kinds))
+    for folder in [_packaged_model_path(), *args.models]:
+        model, tokenizer = et.model_load(folder, device)
+        scores = [et.retrieval_metrics(model, tokenizer, p, device=device)["MRR@10"] for p in pairs.values()]
+        label = "base MiniLM" if folder == _packaged_model_path() else str(folder)
+        print(f"| {label} | " + " | ".join(f"{s:.3f}" for s in scores) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
