@@ -133,7 +133,10 @@ def test_bf16_batches_hold_a_bounded_number_of_tokens(tmp_path):
 def test_second_load_reuses_the_exported_files(int8, cache_dir):
     files = {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in int8.artifact.parent.iterdir()}
     assert {p.name for p in files} == {"model.onnx", "model-int8.onnx", "meta.json"}  # no temp files left
-    assert int8.artifact.parent.name == f"sentence-transformers--all-MiniLM-L6-v2-{int8.fingerprint}"
+    name = int8.artifact.parent.name
+    assert name.startswith(f"sentence-transformers--all-MiniLM-L6-v2-{int8.fingerprint}-")
+    # A faster export recipe writes new files but keeps the fingerprint, so built indexes stay current.
+    assert int8.fingerprint == "3071e683fc86"
     enc.get_encoder.cache_clear()
     again = enc.get_encoder(backend="onnx-int8", cache_dir=cache_dir)
     assert again is not int8 and again.artifact == int8.artifact
@@ -164,6 +167,7 @@ def write_tiny_bert(path: Path) -> None:
 
 
 def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tmp_path):
+    import onnx
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -173,6 +177,8 @@ def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tmp_path):
     tiny = enc.get_encoder(model_dir, backend="onnx", cache_dir=tmp_path / "cache")
     assert (tiny.name, tiny.dim, tiny.max_seq_length) == ("tiny-bert", 32, 64)
     assert tiny.artifact.parent.parent == tmp_path / "cache"
+    ops = {node.op_type for node in onnx.load(tiny.artifact).graph.node}
+    assert "LayerNormalization" in ops and "SkipLayerNormalization" not in ops  # slow on CPU: EXPORT_RECIPE
 
     tokenizer, model = AutoTokenizer.from_pretrained(model_dir), AutoModel.from_pretrained(model_dir)
     batch = tokenizer(texts, padding=True, return_tensors="pt")

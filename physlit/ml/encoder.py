@@ -30,9 +30,14 @@ BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
 DEFAULT_BACKEND = "auto"  # fast_backend(): torch-bf16 where the CPU has native bf16, else onnx-int8
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
-# Part of every artifact directory's hash: bump it when the export or quantization recipe changes, so a
-# new recipe writes a new directory instead of touching files that an index may have been built with.
-EXPORT_RECIPE = "legacy-export-opset17+bert-fusion+int8-per-channel/1"
+# Hashed with the weights into the fingerprint an index records of its encoder (weights_fingerprint). It keeps
+# the first export recipe's name so that existing indexes stay current: change it only when an export changes
+# what the encoder computes, since a new fingerprint re-embeds every paper.
+_FINGERPRINT_SALT = "legacy-export-opset17+bert-fusion+int8-per-channel/1"
+# The recipe of the ONNX files, part of their folder's name: a new recipe writes new files instead of touching
+# ones a running process may serve from. /2: without SkipLayerNormalization, whose CPU kernel took a third of
+# an int8 query's time; Add + LayerNormalization compute the same ~26% faster (docs/benchmarks.md).
+EXPORT_RECIPE = "legacy-export-opset17+bert-fusion-without-skip-layernorm+int8-per-channel/2"
 _OPSET = 17
 _INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 _POOLING_MODES = {
@@ -139,7 +144,7 @@ def model_spec(
 
 
 def weights_fingerprint(spec: ModelSpec) -> str:
-    """Short sha256 of the source weights and architecture (plus the export recipe): names an artifact."""
+    """Short sha256 of the source weights and architecture: what an index records of its encoder."""
     files = sorted(
         p
         for p in spec.transformer_dir.iterdir()
@@ -147,7 +152,7 @@ def weights_fingerprint(spec: ModelSpec) -> str:
     )
     if not files:
         raise FileNotFoundError(f"no weights (*.safetensors, pytorch_model*.bin) in {spec.transformer_dir}")
-    digest = hashlib.sha256(EXPORT_RECIPE.encode())
+    digest = hashlib.sha256(_FINGERPRINT_SALT.encode())
     for path in [spec.transformer_dir / "config.json", *files]:
         digest.update(path.name.encode())
         with path.open("rb") as f:
@@ -201,7 +206,10 @@ def _ort_session(path: Path, threads: int | None = None) -> Any:
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3  # quantized graphs log harmless shape-merge warnings at load
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    # else onnxruntime fuses Add + LayerNormalization back into slow SkipLayerNormalization (EXPORT_RECIPE)
+    return ort.InferenceSession(
+        str(path), options, providers=["CPUExecutionProvider"], disabled_optimizers=["SkipLayerNormFusion"]
+    )
 
 
 _PROBE_TEXTS = [
@@ -277,14 +285,18 @@ def _export_onnx(spec: ModelSpec, dst: Path) -> dict[str, Any]:
 
 
 def _fuse_bert(src: Path, dst: Path, config: Any) -> None:
+    from onnxruntime.transformers.fusion_options import FusionOptions
     from onnxruntime.transformers.optimizer import optimize_model
 
+    options = FusionOptions("bert")
+    options.enable_skip_layer_norm = options.enable_bias_skip_layer_norm = False  # slow on CPU: EXPORT_RECIPE
     optimized = optimize_model(
         str(src),
         model_type="bert",
         num_heads=int(getattr(config, "num_attention_heads", 0)),
         hidden_size=int(getattr(config, "hidden_size", 0)),
         opt_level=0,  # only the python fusions; the session applies onnxruntime's own at load
+        optimization_options=options,
     )
     with _atomic_path(dst) as tmp:
         optimized.save_model_to_file(str(tmp))
@@ -320,9 +332,10 @@ def _slug(name: str) -> str:
 def onnx_artifact(
     spec: ModelSpec, cache_dir: str | os.PathLike[str], *, int8: bool, fingerprint: str | None = None
 ) -> Path:
-    """The ONNX file for `spec` under `cache_dir`/<name>-<fingerprint>/, built on first use and reused after:
-    model.onnx (fp32) or model-int8.onnx."""
-    directory = Path(cache_dir) / f"{_slug(spec.name)}-{fingerprint or weights_fingerprint(spec)}"
+    """The ONNX file for `spec` under `cache_dir`/<name>-<fingerprint>-<recipe>/, built on first use and
+    reused after: model.onnx (fp32) or model-int8.onnx."""
+    recipe = hashlib.sha256(EXPORT_RECIPE.encode()).hexdigest()[:6]
+    directory = Path(cache_dir) / f"{_slug(spec.name)}-{fingerprint or weights_fingerprint(spec)}-{recipe}"
     directory.mkdir(parents=True, exist_ok=True)
     fp32 = directory / "model.onnx"
     if not fp32.is_file():
