@@ -197,6 +197,18 @@ def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tmp_path):
     assert np.min(np.sum(bf16.encode(texts, batch_size=2) * expected, axis=1)) >= 0.99
 
 
+def test_quantizing_writes_nothing_beside_its_source(tmp_path):
+    # Web workers starting together may quantize the same export at once: onnxruntime's shape inference
+    # would write (and remove) <source>-inferred.onnx, which another process may be using.
+    model_dir = tmp_path / "tiny-bert"
+    write_tiny_bert(model_dir)
+    fp32 = enc.get_encoder(model_dir, backend="onnx", cache_dir=tmp_path / "cache").artifact
+    (fp32.parent / "model-inferred.onnx").mkdir()  # in the way of a write beside the source
+    enc._quantize_int8(fp32, tmp_path / "model-int8.onnx")
+    assert (tmp_path / "model-int8.onnx").is_file()
+    assert not list((fp32.parent / "model-inferred.onnx").iterdir())
+
+
 def test_pooling_and_length_come_from_the_sentence_transformers_config(tmp_path):
     root = tmp_path / "st-model"
     (root / "1_Pooling").mkdir(parents=True)

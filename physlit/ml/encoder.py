@@ -314,7 +314,9 @@ def _quantize_int8(src: Path, dst: Path) -> None:
     try:
         with _atomic_path(dst) as tmp:
             quantize_dynamic(
-                str(src),
+                # the loaded graph, not its path: given a path, onnxruntime writes <name>-inferred.onnx beside
+                # it, and two web workers quantizing at first start would remove each other's
+                onnx.load(str(src)),
                 str(tmp),
                 weight_type=QuantType.QInt8,
                 per_channel=True,
