@@ -90,7 +90,7 @@ def test_question_framing_keeps_the_words_and_asks():
 
 
 def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_promoted(
-    distil_settings, adapt_corpus
+    distil_settings, adapt_corpus, monkeypatch
 ):
     row = index_build()
     lines: list[str] = []
@@ -126,6 +126,14 @@ def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_pro
     abstract = " ".join(["entropy"] * 60)
     assert query_encoder_for(row, version.path, "black hole entropy") == version.path
     assert query_encoder_for(row, version.path, abstract) == row.encoder
+    embedded_by = []
+    real = service.encoder_for_index
+    monkeypatch.setattr(
+        service, "encoder_for_index", lambda r, ref=None: embedded_by.append(ref) or real(r, ref)
+    )
+    assert service.papers_search(query=abstract, k=3, mode="hybrid")
+    assert service.papers_search(query="black hole entropy", k=3, mode="hybrid")
+    assert embedded_by == [row.encoder, version.path]
 
     # An index built by another encoder ignores it; rolling it back returns queries to the teacher.
     other = SearchIndex(encoder="another-encoder", encoder_fingerprint="not-the-teacher")
