@@ -181,8 +181,12 @@ PHYSLIT_SUMMARIZE_BATCH = envint("PHYSLIT_SUMMARIZE_BATCH", 256)  # papers per t
 # Encoder adaptation (physlit.search.adapt, `train encoder`) and evaluation reports (`evaluate`).
 PHYSLIT_ENCODER_TRAIN_BATCH = envint("PHYSLIT_ENCODER_TRAIN_BATCH", 32)  # pairs a step; in-batch negatives
 PHYSLIT_ENCODER_VALIDATION_PAIRS = envint("PHYSLIT_ENCODER_VALIDATION_PAIRS", 500)  # held-out papers scored
-# Share of training pairs whose document loses every word it shares with the query (encoder_training).
-PHYSLIT_ENCODER_WORD_GAP = envfloat("PHYSLIT_ENCODER_WORD_GAP", 0.0)
+# Share of training pairs whose document loses every word it shares with the query (encoder_training), and
+# the pairs `train encoder` stops at (0: only the time budget): ~6,400 word-gap pairs gave the best dev and
+# hard-wording retrieval of the budgets measured; more of the same training loses the dev gains
+# (docs/benchmarks.md, "Encoder adaptation").
+PHYSLIT_ENCODER_WORD_GAP = envfloat("PHYSLIT_ENCODER_WORD_GAP", 0.5)
+PHYSLIT_ENCODER_TRAIN_PAIRS = envint("PHYSLIT_ENCODER_TRAIN_PAIRS", 6400)
 # Query encoder (`train query-encoder`, then `models promote ID` to opt in): the index's encoder distilled to
 # this many layers embeds queries (papers stay embedded by the full encoder): faster, somewhat less accurate.
 PHYSLIT_QUERY_ENCODER_LAYERS = envint("PHYSLIT_QUERY_ENCODER_LAYERS", 3)

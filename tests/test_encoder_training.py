@@ -30,9 +30,9 @@ def test_word_gap_pairs_share_no_content_word_between_query_and_document():
     abstract = "We prepare entanglement of ions in a Paul trap. It lasts."
     papers = [("Entangled states of trapped ions", abstract)]
     assert et.without_words_of(papers[0][1], papers[0][0]) == "We prepare of in a Paul trap. It lasts."
-    (query, document), = et.paper_pairs(papers, sentence_queries=0.0, word_gap=1.0)
+    ((query, document),) = et.paper_pairs(papers, sentence_queries=0.0, word_gap=1.0)
     assert query == papers[0][0] and "Paul trap" in document and "entanglement" not in document
-    (_, untouched), = et.paper_pairs(papers, sentence_queries=0.0, word_gap=0.0)
+    ((_, untouched),) = et.paper_pairs(papers, sentence_queries=0.0, word_gap=0.0)
     assert untouched == papers[0][1]
 
 
@@ -80,3 +80,14 @@ def test_second_training_is_scored_against_the_current_version(adapt_settings, a
     second = model_train(kind="encoder", max_minutes=5, log=lambda _: None)
     assert second.metrics["current"] == first.metrics["new"]
     assert second.baseline_score == first.score
+
+
+def test_train_encoder_stops_at_the_pair_cap_with_the_schedule_of_the_whole_pass(
+    adapt_settings, adapt_corpus
+):
+    adapt_settings.PHYSLIT_ENCODER_TRAIN_PAIRS = 16  # two steps of 8 of the pass's 4
+    lines: list[str] = []
+    version = model_train(kind="encoder", max_minutes=5, log=lines.append)
+    assert version.train_examples == 16 and version.metrics["train"]["steps"] == 2
+    # Stopped like a spent budget: the learning rate was planned over all 4 steps, as in the measured runs.
+    assert any("budget spent after 2 of 4 steps" in line for line in lines)

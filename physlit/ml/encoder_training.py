@@ -227,6 +227,7 @@ def contrastive_train(
     device,
     config: ContrastiveConfig,
     max_steps: int | None = None,
+    stop_after: int | None = None,
     deadline: float | None = None,
     log: Callable[[str], None] = print,
     label: str = "encoder",
@@ -234,9 +235,10 @@ def contrastive_train(
     on_checkpoint: Callable[[TrainStats], None] | None = None,
 ) -> TrainStats:
     """Fine-tune `model` in place with in-batch negatives until `max_steps`, the deadline (time.monotonic)
-    or `config.epochs` passes over `pairs`, whichever comes first. Loss: cross-entropy of each query against
-    the batch's documents (and, if symmetric, each document against the batch's queries) on scaled cosine
-    scores.
+    or `config.epochs` passes over `pairs`, whichever comes first; `stop_after` steps end it the way the
+    deadline does, the learning-rate schedule still planned over the whole run. Loss: cross-entropy of each
+    query against the batch's documents (and, if symmetric, each document against the batch's queries) on
+    scaled cosine scores.
 
     `on_checkpoint(stats)` is called (model in train mode; it may save it) when training time first
     passes each of `checkpoints` (seconds): one run then shows the effect of several budgets."""
@@ -253,7 +255,7 @@ def contrastive_train(
     pending = sorted(checkpoints)
     model.train()
     for batch in batches[:total]:
-        if progress.out_of_time:
+        if progress.out_of_time or (stop_after and progress.step >= stop_after):
             log(f"[{label}] budget spent after {progress.step} of {total} steps")
             break
         q = _embed(model, tokenizer, [pairs[i][0] for i in batch], config.query_max_length, device, amp=True)

@@ -38,10 +38,13 @@ def _corpus_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
 def encoder_train(
     *, max_minutes: float, current: ModelVersion | None, log: Callable[[str], None] = print
 ) -> TrainResult:
-    """Fine-tune the base encoder for at most `max_minutes` (scoring included) and save it as an artifact.
+    """Fine-tune the base encoder for at most `max_minutes` (scoring included) and at most
+    PHYSLIT_ENCODER_TRAIN_PAIRS pairs, and save it as an artifact.
 
     score = MRR@10 of title -> abstract among the held-out papers; baseline_score = the same for the
-    current version (or the base encoder when none is current).
+    current version (or the base encoder when none is current). That score falls a little while retrieval
+    of real questions improves (docs/benchmarks.md), so compare versions on questions before promoting
+    (`evaluate --questions FILE`).
     """
     from physlit.ml import encoder_training as et
     from physlit.ml.training import artifact_write, deadline_after, device_pick, seed_everything
@@ -78,12 +81,14 @@ def encoder_train(
         train, sentence_queries=config.sentence_queries, word_gap=config.word_gap, seed=config.seed
     )
     train_deadline = None if deadline is None else deadline - scoring_seconds - SAVE_MARGIN_SECONDS
+    cap = settings.PHYSLIT_ENCODER_TRAIN_PAIRS
     stats = et.contrastive_train(
         model,
         tokenizer,
         pairs,
         device=device,
         config=config,
+        stop_after=max(1, cap // config.batch_size) if cap > 0 else None,
         deadline=train_deadline,
         log=log,
         label="encoder",
