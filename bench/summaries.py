@@ -71,11 +71,11 @@ def main() -> None:
 
     from physlit.corpus.models import Paper
     from physlit.evaluation.summaries import baseline_summaries, rouge_table
-    from physlit.ml.sentences import sentences_split
     from physlit.ml.summarizer import lead_summary
     from physlit.registry.models import ModelVersion
     from physlit.summaries.guard import unsupported
     from physlit.summaries.services import drafts_guard, papers_summarize, summarizer_encoder, summarizer_for
+    from physlit.text import sentences as sentences_split
 
     shared = Path(settings.SHARED_DIR)
     papers, refs = dev_papers(

@@ -28,8 +28,8 @@ def rouge_table(candidates: dict[str, list[str]], references: list[str]) -> dict
 def baseline_summaries(abstracts: list[str], encoder) -> dict[str, list[str]]:
     """The plain baselines of ../shared/eval/BASELINES.md: the first sentence, and TextRank over sentence
     embeddings of `encoder` (the highest-PageRank sentence)."""
-    from physlit.ml.sentences import sentences_split
     from physlit.ml.summarizer import textrank_pick
+    from physlit.text import sentences as sentences_split
 
     split = [sentences_split(a) or [""] for a in abstracts]
     flat = [s for sents in split for s in sents]

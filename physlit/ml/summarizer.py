@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from physlit.ml.sentences import sentences_split
+from physlit.text import sentences as sentences_split
 
 FORMAT_VERSION = 1
 MIN_WORDS, MAX_WORDS = 15, 35

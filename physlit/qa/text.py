@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from physlit.ml.reader import stems_of
-from physlit.ml.sentences import sentence_spans
+from physlit.text import sentence_spans
 
 _WORD = re.compile(r"[a-z0-9][a-z0-9\-]*", re.I)
 

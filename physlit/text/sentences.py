@@ -35,7 +35,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     return merged
 
 
-def sentences_split(text: str) -> list[str]:
+def sentences(text: str) -> list[str]:
     """The sentences of `text` with whitespace collapsed."""
     text = " ".join(text.split())
     return [text[s:e] for s, e in sentence_spans(text)]
