@@ -10,11 +10,12 @@ from django.core.management import call_command
 from physlit.ml import encoder_training as et
 from physlit.ml.training import artifact_write
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import TrainResult, promotion_request, rollback_request, version_register
+from physlit.registry.services import version_register
 from physlit.search import build, service
 from physlit.search.build import index_build, index_current
 from physlit.search.encoding import encoder_for_index
 from physlit.search.models import SearchIndex
+from physlit.training.services import TrainResult, promotion_request, rollback_request
 
 pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
 
