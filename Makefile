@@ -49,10 +49,12 @@ endif
 
 test: install
 	$(VENV)/bin/ruff check physlit tests bench
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 lint: install
 	$(VENV)/bin/ruff check physlit tests bench
+	$(VENV)/bin/lint-imports
 
 clean:
 	rm -rf $(VENV) node_modules static/vendor

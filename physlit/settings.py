@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "physlit.registry",
     "physlit.summaries",
     "physlit.qa",
+    "physlit.training",
     "physlit.evaluation",
     "physlit.web",
     "physlit.devtools",

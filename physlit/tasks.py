@@ -10,6 +10,7 @@ from celery import chain, shared_task
 from physlit.harvest.errors import HarvestNetworkError
 from physlit.harvest.services import papers_harvest
 from physlit.search.build import IndexBusy, index_build
+from physlit.search.promote import encoder_promote
 
 
 # papers_harvest retries each request for a few minutes itself; each task retry is a fresh run that
@@ -59,12 +60,10 @@ def harvest_then_index(
 
 
 # Encoder versions: the index is rebuilt with the new encoder while the old index keeps serving; the
-# version becomes current only once the new index is complete (physlit.search.adapt.encoder_promote).
+# version becomes current only once the new index is complete (physlit.search.promote.encoder_promote).
 @shared_task(autoretry_for=(IndexBusy,), retry_backoff=30, max_retries=20)
 def promote_encoder(version_id: int) -> int:
     """Rebuild the search index with encoder version `version_id`, then make it current; returns its pk."""
-    from physlit.search.adapt import encoder_promote
-
     return encoder_promote(version_id).pk
 
 

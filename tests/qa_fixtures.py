@@ -119,7 +119,7 @@ _trained: dict[str, str] = {}
 def qa_reader(qa_indexed, settings):
     """A reader trained on QA_CORPUS (small MLPs, the packaged MiniLM as encoder); returns its folder."""
     if "path" not in _trained:
-        from physlit.registry.services import model_train
+        from physlit.training.services import model_train
 
         version = model_train(kind="reader", max_minutes=2, log=lambda line: None)
         _trained["path"] = version.path

@@ -9,7 +9,7 @@ import numpy as np
 from physlit.ml import encoder_training as et
 from physlit.ml.encoder import get_encoder
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import model_train
+from physlit.training.services import model_train
 
 pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
 

@@ -62,7 +62,7 @@ def test_follow_up_detection():
 
 
 def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_indexed):
-    from physlit.registry.services import model_train
+    from physlit.training.services import model_train
 
     lines = []
     first = model_train(kind="reader", max_minutes=2, log=lines.append)

@@ -11,11 +11,11 @@ import torch
 
 from physlit.ml import encoder_training as et
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import model_train, promotion_request, rollback_request
 from physlit.search import service
 from physlit.search.build import index_build
 from physlit.search.encoding import encoder_for_index, query_encoder_for, query_reference
 from physlit.search.models import SearchIndex
+from physlit.training.services import model_train, promotion_request, rollback_request
 
 pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
 

@@ -10,11 +10,12 @@ from django.core.management import call_command
 from physlit.ml import encoder_training as et
 from physlit.ml.training import artifact_write
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import TrainResult, promotion_request, rollback_request, version_register
+from physlit.registry.services import version_promote, version_register
 from physlit.search import build, service
 from physlit.search.build import index_build, index_current
 from physlit.search.encoding import encoder_for_index
 from physlit.search.models import SearchIndex
+from physlit.training.services import TrainResult, promotion_request, rollback_request
 
 pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
 
@@ -142,3 +143,24 @@ def test_train_if_none_skips_a_kind_already_trained_and_unknown_ids_are_clear_er
         call_command("models", "promote", "999")
     with pytest.raises(CommandError, match="no current summarizer"):
         call_command("models", "rollback", "summarizer")
+
+
+@pytest.mark.django_db
+def test_a_summarizer_made_current_or_rolled_back_queues_resummarizing_on_commit(
+    tmp_path, django_capture_on_commit_callbacks
+):
+    result = TrainResult(path=tmp_path, base="tiny", score=0.5)
+    summarizer = version_register(kind="summarizer", result=result)
+    reader = version_register(kind="reader", result=result)
+    with django_capture_on_commit_callbacks() as queued:
+        version_promote(summarizer.pk)  # the store alone queues nothing: orchestration does
+    assert queued == []
+    with django_capture_on_commit_callbacks() as queued:
+        promotion_request(reader.pk)
+    assert queued == []
+    with django_capture_on_commit_callbacks() as queued:
+        promotion_request(summarizer.pk)
+    assert len(queued) == 1
+    with django_capture_on_commit_callbacks() as queued:
+        assert rollback_request("summarizer") is None
+    assert len(queued) == 1

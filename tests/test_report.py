@@ -48,7 +48,8 @@ def test_report_page_is_written_and_served_by_the_admin(db, settings, tmp_path, 
 def test_evaluate_compares_two_encoders_and_writes_the_report(
     indexed, settings, tmp_path, question_file, tiny_base, capsys
 ):
-    from physlit.registry.services import TrainResult, version_register
+    from physlit.registry.services import version_register
+    from physlit.training.services import TrainResult
 
     settings.PHYSLIT_REPORTS_DIR = tmp_path / "reports"
     tiny = version_register(kind="encoder", result=TrainResult(path=tiny_base, base="test", score=0.1))

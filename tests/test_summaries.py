@@ -23,10 +23,10 @@ from physlit.ml.summarizer import (
     units_split,
 )
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import model_train, version_promote, version_rollback
 from physlit.summaries.guard import unsupported
 from physlit.summaries.models import Summary
 from physlit.summaries.services import drafts_guard, papers_pending, papers_summarize
+from physlit.training.services import model_train, promotion_request, rollback_request
 
 pytest_plugins = ["tests.search_fixtures"]
 
@@ -190,14 +190,14 @@ def test_train_saves_an_artifact_and_summarize_writes_rows_with_the_version(tiny
 
     if version.status != ModelVersion.Status.CURRENT:  # a random tiny encoder may lose to the lead sentence
         assert version.baseline_score >= version.score
-        version = version_promote(version.pk)
-    # Made current: the signal re-summarized every paper in the background (eager Celery here).
+        version = promotion_request(version.pk)
+    # Made current: promotion re-summarized every paper in the background (eager Celery here).
     rows = Summary.objects.filter(version=version)
     assert rows.count() == len(papers)
     assert all(15 <= len(s.text.split()) <= MAX_WORDS for s in rows)
     assert set(rows.values_list("method", flat=True)) <= {"salience", "lead"}
     assert papers_pending() == []
-    version_rollback("summarizer")  # back to the fallback: re-summarized again
+    rollback_request("summarizer")  # back to the fallback: re-summarized again
     assert Summary.objects.filter(version__isnull=True).count() == len(papers)
 
 

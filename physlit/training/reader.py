@@ -19,7 +19,7 @@ from django.conf import settings
 from physlit.corpus.models import Paper
 from physlit.qa.pseudo import OFF_TOPIC, Group, PaperText, groups_make, is_validation, paper_seed
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import TrainResult
+from physlit.training.result import TrainResult
 
 VALIDATION_GROUPS = 300
 ABSTAIN_QUANTILE = 0.95

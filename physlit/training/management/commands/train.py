@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import TRAINERS, RegistryError, model_train
+from physlit.registry.services import RegistryError
+from physlit.training.services import TRAINERS, model_train
 
 
 class Command(BaseCommand):

@@ -3,7 +3,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import RegistryError, promotion_request, rollback_request
+from physlit.registry.services import RegistryError
+from physlit.training.services import promotion_request, rollback_request
 
 
 class Command(BaseCommand):

@@ -23,8 +23,8 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import TrainResult
 from physlit.summaries.services import summarizer_encoder, summarizer_for
+from physlit.training.result import TrainResult
 
 ENCODE_SHARE = 0.6  # of the budget, at most, spent encoding training clauses; the head trains in seconds
 

@@ -1,8 +1,7 @@
-"""Encoder adaptation and switch-over (stage: search). Input: the corpus in the database and the model
-registry. Output: a trained encoder version (artifact + metrics), and on promotion a search index rebuilt
-with it that replaces the old one only once complete.
+"""Encoder training (layer: training). Input: the corpus in the database and the current encoder version.
+Output: a trained encoder or query-encoder artifact and its metrics (switch-over: physlit.search.promote).
 
-`encoder_train` is the registry's trainer for kind "encoder" (`manage.py train encoder`): contrastive
+`encoder_train` is the trainer for kind "encoder" (`manage.py train encoder`): contrastive
 fine-tuning of the base encoder on (title or abstract sentence -> paper) pairs with in-batch negatives
 (physlit.ml.encoder_training), scored with the serving version on the same held-out papers.
 """
@@ -18,8 +17,9 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper
 from physlit.registry.models import ModelVersion
-from physlit.registry.services import RegistryError, TrainResult, version_promote
+from physlit.registry.services import RegistryError
 from physlit.search.encoding import encoder_base_model
+from physlit.training.result import TrainResult
 
 SAVE_MARGIN_SECONDS = 10.0  # writing the artifact after training
 
@@ -121,25 +121,6 @@ def encoder_train(
         train_seconds=stats.seconds,
         device=str(device),
     )
-
-
-def encoder_promote(version_id: int) -> ModelVersion:
-    """Rebuild the search index with encoder version `version_id`, then make the version current.
-
-    Search keeps serving the old index (and encodes queries with the old encoder) until the new index row
-    is ready; if the build fails the version goes back to candidate with the error, the old index serving.
-    """
-    from physlit.search.build import index_build
-
-    version = ModelVersion.objects.get(pk=version_id, kind=ModelVersion.Kind.ENCODER)
-    try:
-        index_build(rebuild=True, model=version.path)
-    except BaseException as exc:
-        ModelVersion.objects.filter(pk=version.pk, status=ModelVersion.Status.PROMOTING).update(
-            status=ModelVersion.Status.CANDIDATE, error=f"index rebuild failed: {exc!r}"
-        )
-        raise
-    return version_promote(version.pk)
 
 
 def query_encoder_train(
