@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from physlit.harvest.upsert import papers_upsert
-from physlit.qa.services import reader_reset
+from physlit.registry.current import slots_reset
 from physlit.search.build import index_build
 from tests.search_fixtures import corpus_records
 
@@ -106,10 +106,10 @@ QA_CORPUS = [
 @pytest.fixture
 def qa_indexed(db, search_settings):
     papers_upsert(corpus_records(QA_CORPUS))
-    reader_reset()
+    slots_reset()
     row = index_build()
     yield row
-    reader_reset()
+    slots_reset()
 
 
 _trained: dict[str, str] = {}
@@ -124,5 +124,5 @@ def qa_reader(qa_indexed, settings):
         version = model_train(kind="reader", max_minutes=2, log=lambda line: None)
         _trained["path"] = version.path
     settings.PHYSLIT_READER = _trained["path"]
-    reader_reset()
+    slots_reset()
     return _trained["path"]

@@ -227,3 +227,49 @@ def test_pooling_and_length_come_from_the_sentence_transformers_config(tmp_path)
 
     packaged = enc.model_spec()
     assert (packaged.name, packaged.pooling, packaged.max_seq_length) == (enc.DEFAULT_MODEL_NAME, "mean", 256)
+
+
+def _real_texts(shared: Path, n: int = 300) -> list[str]:
+    """Abstracts (title. abstract, some longer than max_seq_length) and questions (English, Chinese)."""
+    import json
+
+    texts = []
+    with (shared / "data" / "arxiv-physics-3k.jsonl").open(encoding="utf-8") as f:
+        for line, _ in zip(f, range(n)):
+            row = json.loads(line)
+            texts.append(enc.paper_text(row["title"], row["abstract"]))
+    for name in ("dev-questions.jsonl", "dev-questions-zh.jsonl"):
+        path = shared / "eval" / name
+        if path.is_file():
+            texts += [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines()]
+    return texts + ["", "   ", "Schrödinger’s cat at 10^{-6} K: ΛCDM vs. MOND?", "x" * 3000]
+
+
+def test_the_onnx_tokenizer_gives_the_token_ids_of_transformers_autotokenizer(shared_dir):
+    # Serving tokenizes with `tokenizers` alone (no transformers import); it must be the same tokenization.
+    from transformers import AutoTokenizer
+
+    spec = enc.model_spec()
+    texts = _real_texts(shared_dir)
+    expected = AutoTokenizer.from_pretrained(spec.transformer_dir)(
+        texts, truncation=True, max_length=spec.max_seq_length
+    )
+    got = enc.fast_tokenizer(spec).encode_batch(texts)
+    assert [e.ids for e in got] == expected["input_ids"]
+    assert [e.type_ids for e in got] == expected["token_type_ids"]
+    assert [e.attention_mask for e in got] == expected["attention_mask"]
+    assert max(len(e.ids) for e in got) == spec.max_seq_length  # long abstracts are truncated
+
+
+@pytest.mark.slow
+def test_onnx_embeddings_are_those_of_autotokenizer_ids(shared_dir, cache_dir):
+    from transformers import AutoTokenizer
+
+    fp32 = enc.get_encoder(backend="onnx", cache_dir=cache_dir)
+    tokenizer = AutoTokenizer.from_pretrained(enc.model_spec().transformer_dir)
+    texts = _real_texts(shared_dir, n=12)[:16]
+    for text in texts:  # one by one: the same padding on both sides, so the same floats
+        tokens = tokenizer([text], truncation=True, max_length=fp32.max_seq_length, return_tensors="np")
+        feeds = {k: v.astype(np.int64) for k, v in tokens.items()}
+        expected = enc._pool_normalize(fp32._forward(feeds), feeds["attention_mask"], "mean")
+        np.testing.assert_array_equal(fp32.encode([text]), expected)

@@ -68,7 +68,7 @@ def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_ind
     first = model_train(kind="reader", max_minutes=2, log=lines.append)
     assert first.status == ModelVersion.Status.CURRENT
     folder = Path(first.path)
-    assert folder.parent.name == "reader" and (folder / "reader.pt").is_file()
+    assert folder.parent.name == "reader" and (folder / "reader.npz").is_file()
     meta = json.loads((folder / "reader.json").read_text())
     assert 0 < meta["threshold"] < 1 and meta["metrics"]["answerable_groups"] > 0
     assert first.train_examples > 0 and "sentence_accuracy" in first.metrics
@@ -125,6 +125,52 @@ def test_a_question_about_a_year_no_retrieved_paper_speaks_of_is_not_answered(qa
 
 
 def test_without_a_trained_reader_answers_by_word_overlap(qa_indexed):
+    answer = question_answer(question="What neutron skin thickness is extracted for lead?")
+    assert answer.reader == "lexical"
+    assert not answer.abstained and answer.citations[0].arxiv_id == "1901.00008"
+
+
+def test_the_numpy_reader_scores_as_the_torch_modules_it_was_trained_as(tmp_path):
+    import numpy as np
+    import torch
+
+    from physlit.ml.reader import SENTENCE_FEATURES, SPAN_FEATURES, Idf, Reader, ReaderConfig
+
+    torch.manual_seed(0)
+    trained = Reader(ReaderConfig(), Idf({"graviton": 3.0}, 5.0), threshold=0.4)
+    rng = np.random.default_rng(0)
+    x = {"sentence": rng.normal(0, 2, (64, SENTENCE_FEATURES)), "span": rng.normal(0, 2, (64, SPAN_FEATURES))}
+    x = {k: v.astype(np.float32) for k, v in x.items()}
+    with torch.inference_mode():
+        expected = {
+            "sentence": trained.sentence_model(torch.from_numpy(x["sentence"])).squeeze(-1).numpy(),
+            "span": trained.span_model(torch.from_numpy(x["span"])).squeeze(-1).numpy(),
+        }
+    trained.save(tmp_path, {"metrics": {}})
+    assert not (tmp_path / "reader.pt").exists()
+    loaded = Reader.load(tmp_path)
+    assert (loaded.threshold, loaded.idf("graviton"), loaded.idf("unseen")) == (0.4, 3.0, 5.0)
+    for name in ("sentence", "span"):
+        np.testing.assert_allclose(loaded._scores(name, x[name]), expected[name], rtol=0, atol=2e-6)
+    assert not loaded._modules  # served without building torch modules
+
+
+def test_a_reader_of_an_older_format_is_refused_and_answers_fall_back_to_word_overlap(
+    qa_reader, settings, tmp_path
+):
+    import shutil
+
+    from physlit.ml.reader import Reader, ReaderFormatError
+    from physlit.registry.current import slots_reset
+
+    old = tmp_path / "reader-v3"
+    shutil.copytree(qa_reader, old)
+    meta = json.loads((old / "reader.json").read_text())
+    (old / "reader.json").write_text(json.dumps({**meta, "format": 3}))
+    with pytest.raises(ReaderFormatError, match="reader format 3, this code reads format 4"):
+        Reader.load(old)
+    settings.PHYSLIT_READER = str(old)
+    slots_reset()
     answer = question_answer(question="What neutron skin thickness is extracted for lead?")
     assert answer.reader == "lexical"
     assert not answer.abstained and answer.citations[0].arxiv_id == "1901.00008"

@@ -19,12 +19,13 @@ import re
 import uuid
 import warnings
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from physlit.ml.files import atomic_path
 
 BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
 DEFAULT_BACKEND = "auto"  # fast_backend(): torch-bf16 where the CPU has native bf16, else onnx-int8
@@ -164,16 +165,6 @@ def weights_fingerprint(spec: ModelSpec) -> str:
 # --- export and quantization: immutable files, written under a temporary name then renamed -------------
 
 
-@contextmanager
-def _atomic_path(dst: Path) -> Iterator[Path]:
-    tmp = dst.with_name(f".{dst.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, dst)
-    finally:
-        tmp.unlink(missing_ok=True)
-
-
 @functools.lru_cache(maxsize=1)
 def bf16_native() -> bool:
     """Does this CPU do bfloat16 arithmetic in hardware (AMX or AVX512-BF16)? Elsewhere bf16 is emulated
@@ -253,7 +244,7 @@ def _export_onnx(spec: ModelSpec, dst: Path) -> dict[str, Any]:
         return float(np.abs(np.where(mask, got - expected, 0.0)).max())
 
     raw = dst.with_name(f".{dst.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.raw")  # private to this process
-    with _atomic_path(raw) as tmp, warnings.catch_warnings():
+    with atomic_path(raw) as tmp, warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tracer and deprecation chatter from torch and transformers
         torch.onnx.export(
             TokenEmbeddings(),
@@ -298,7 +289,7 @@ def _fuse_bert(src: Path, dst: Path, config: Any) -> None:
         opt_level=0,  # only the python fusions; the session applies onnxruntime's own at load
         optimization_options=options,
     )
-    with _atomic_path(dst) as tmp:
+    with atomic_path(dst) as tmp:
         optimized.save_model_to_file(str(tmp))
 
 
@@ -312,7 +303,7 @@ def _quantize_int8(src: Path, dst: Path) -> None:
     level = root.level
     root.setLevel(logging.ERROR)  # quantize_dynamic logs a pre-processing hint that does not apply here
     try:
-        with _atomic_path(dst) as tmp:
+        with atomic_path(dst) as tmp:
             quantize_dynamic(
                 # the loaded graph, not its path: given a path, onnxruntime writes <name>-inferred.onnx beside
                 # it, and two web workers quantizing at first start would remove each other's
@@ -344,7 +335,7 @@ def onnx_artifact(
         log.info("exporting %s to %s", spec.name, fp32)
         report = _export_onnx(spec, fp32)
         meta = {"source": str(spec.root), "name": spec.name, "recipe": EXPORT_RECIPE, **report}
-        with _atomic_path(directory / "meta.json") as tmp:
+        with atomic_path(directory / "meta.json") as tmp:
             tmp.write_text(json.dumps(meta, indent=2) + "\n")
     if not int8:
         return fp32
@@ -353,6 +344,37 @@ def onnx_artifact(
         log.info("quantizing %s to %s", spec.name, quantized)
         _quantize_int8(fp32, quantized)
     return quantized
+
+
+# --- the tokenizer: the `tokenizers` library alone, so that serving imports no transformers ------------
+
+
+def fast_tokenizer(spec: ModelSpec) -> Any:
+    """The model's tokenizer.json as a `tokenizers.Tokenizer` that truncates to spec.max_seq_length and
+    pads nothing: the same token ids as transformers' AutoTokenizer(truncation=True, max_length=...)."""
+    from tokenizers import Tokenizer
+
+    path = spec.transformer_dir / "tokenizer.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"{spec.name}: no tokenizer.json in {spec.transformer_dir}; save the model with a fast tokenizer "
+            "(sentence-transformers and transformers' save_pretrained write one)"
+        )
+    tokenizer = Tokenizer.from_file(str(path))
+    # tokenizer.json may carry the settings of whoever saved it (MiniLM's: truncate and pad to 128)
+    tokenizer.enable_truncation(max_length=spec.max_seq_length)
+    tokenizer.no_padding()  # batches are padded by hand, each to its own longest row
+    return tokenizer
+
+
+def _pad_token_id(spec: ModelSpec, tokenizer: Any) -> int:
+    """The id transformers pads with: its pad_token (special_tokens_map.json, tokenizer_config.json)."""
+    pad = _read_json(spec.transformer_dir / "special_tokens_map.json").get("pad_token") or _read_json(
+        spec.transformer_dir / "tokenizer_config.json"
+    ).get("pad_token", "[PAD]")
+    if isinstance(pad, dict):
+        pad = pad.get("content", "[PAD]")
+    return tokenizer.token_to_id(pad) or 0
 
 
 # --- the encoders ----------------------------------------------------------------------------------------
@@ -408,15 +430,10 @@ class _BatchEncoder(Encoder):
     _max_batch_tokens: int | None = None  # a batch holds at most this many tokens, padding included
 
     def _setup(self, spec: ModelSpec, fingerprint: str, backend: str, input_names: Sequence[str]) -> None:
-        from transformers import AutoTokenizer
-
-        self._tokenizer = AutoTokenizer.from_pretrained(spec.transformer_dir)
+        self._tokenizer = fast_tokenizer(spec)
         self._inputs = list(input_names)
-        self._pad = {
-            "input_ids": self._tokenizer.pad_token_id or 0,
-            "attention_mask": 0,
-            "token_type_ids": self._tokenizer.pad_token_type_id,
-        }
+        pad_id = _pad_token_id(spec, self._tokenizer)
+        self._pad = {"input_ids": pad_id, "attention_mask": 0, "token_type_ids": 0}
         self._pooling = spec.pooling
         self._lower = spec.do_lower_case
         self.name, self.backend, self.dim = spec.name, backend, spec.dim
@@ -454,7 +471,12 @@ class _BatchEncoder(Encoder):
     ) -> None:
         if self._lower:
             texts = [t.lower() for t in texts]
-        tokens = self._tokenizer(texts, truncation=True, max_length=self.max_seq_length)
+        encodings = self._tokenizer.encode_batch(texts)
+        tokens = {
+            "input_ids": [e.ids for e in encodings],
+            "attention_mask": [e.attention_mask for e in encodings],
+            "token_type_ids": [e.type_ids for e in encodings],
+        }
         keys = [k for k in self._inputs if k in tokens]
         lengths = np.array([len(ids) for ids in tokens["input_ids"]])
         for rows in self._batches(lengths, batch_size):

@@ -5,9 +5,10 @@ in as `encode`) embeds the question and the candidate sentences; a small MLP ove
 cosines, IDF-weighted word overlaps with the sentence and the paper's title, bigram overlap, length,
 position) gives the probability that a sentence answers the question. A second small MLP ranks candidate
 answer spans inside the chosen sentence (numbers with units, acronyms and symbols, names, short noun
-phrases). Both are fitted by physlit.qa.training on pseudo-questions made from the corpus. Saved as an
-immutable folder (reader.pt + reader.json with the IDF table and the calibrated abstention threshold),
-loaded lazily once per process (`reader_load`). No Django.
+phrases). Both are fitted (in torch, `fit_mlp`) by the reader's trainer on pseudo-questions made from the
+corpus. Saved as an immutable folder (reader.npz with the weights, reader.json with the calibrated abstention
+threshold, idf.json), loaded lazily once per process (`reader_load`) and served in numpy: a web worker
+imports no torch. No Django.
 """
 
 from __future__ import annotations
@@ -23,17 +24,15 @@ from typing import Any
 
 import numpy as np
 
-READER_FORMAT = 3
+from physlit.text import STOP_WORDS, content_stems, stem
+
+# 4: weights in reader.npz (numpy inference) instead of reader.pt, and physlit.text's stems and stop words in
+# the features. A format-3 folder is refused (ReaderFormatError): its features were computed differently.
+READER_FORMAT = 4
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts (n,) -> (n, dim) float32 unit rows
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9\-]*", re.I)
-_STOP = frozenset(
-    """a about above after again all also an and any are as at be been being between both but by can could
-    did do does for from had has have how i if in into is it its of on or our over so such than that the
-    their them then there these they this those through to under up was we were what when where which while
-    who whom why will with would within via using used show find found given obtain study paper present
-    result results consider new one two based may might must thus however therefore here us""".split()
-)
+# physlit.text's word pattern, here with character offsets (span features measure distances in the sentence)
+_WORD = re.compile(r"[^\W_][\w\-]*", re.U)
 SENTENCE_FEATURES = 15
 SPAN_FEATURES = 12
 
@@ -54,16 +53,8 @@ _NUMERIC_QUESTION = re.compile(
 SPAN_KINDS = ("number", "term", "name", "phrase")
 
 
-def stem(word: str) -> str:
-    for suffix in ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return word
-
-
-def stems_of(text: str) -> list[str]:
-    """Lower-cased, lightly stemmed content words of `text`, in order."""
-    return [stem(w) for w in (m.lower() for m in _WORD.findall(text)) if w not in _STOP and len(w) > 1]
+class ReaderFormatError(ValueError):
+    """A reader folder written by an older (or newer) format than this code reads."""
 
 
 class Idf:
@@ -77,7 +68,7 @@ class Idf:
     def fit(cls, documents: Sequence[str], *, keep: int = 200_000) -> Idf:
         counts: dict[str, int] = {}
         for doc in documents:
-            for s in set(stems_of(doc)):
+            for s in set(content_stems(doc)):
                 counts[s] = counts.get(s, 0) + 1
         n = max(len(documents), 1)
         top = sorted(counts.items(), key=lambda kv: -kv[1])[:keep]
@@ -118,16 +109,16 @@ def sentence_features(
     question: str, q_vec: np.ndarray, candidates: Sequence[Candidate], s_vecs: np.ndarray, idf: Idf
 ) -> np.ndarray:
     """(n, SENTENCE_FEATURES) float32 for the candidates; q_vec (dim,), s_vecs (n, dim) unit rows."""
-    q = stems_of(question)
+    q = content_stems(question)
     q_set, q_bi = set(q), _bigrams(q)
     q_idf = sum(idf(s) for s in q_set) or 1.0
     numeric = bool(_NUMERIC_QUESTION.search(question))
     cos = s_vecs @ q_vec if len(candidates) else np.zeros(0, np.float32)
     rows = []
     for c, cosine in zip(candidates, cos):
-        s = stems_of(c.text)
+        s = content_stems(c.text)
         s_set = set(s)
-        t_set = set(stems_of(c.title))
+        t_set = set(content_stems(c.title))
         shared = q_set & s_set
         rows.append(
             [
@@ -164,7 +155,7 @@ def span_candidates(sentence: str) -> list[tuple[str, int, int]]:
     for m in _PHRASE_LEAD.finditer(sentence):
         words = []
         for w in re.finditer(r"[A-Za-z$][A-Za-z0-9\-$^{}_\\]*", sentence[m.end() :]):
-            if (words and w.start() > words[-1][1] + 1) or w.group(0).lower() in _STOP:
+            if (words and w.start() > words[-1][1] + 1) or w.group(0).lower() in STOP_WORDS:
                 break
             words.append((w.start(), w.end()))
             if len(words) >= 2:
@@ -180,13 +171,14 @@ def span_features(
     question: str, sentence: str, spans: Sequence[tuple[str, int, int]], idf: Idf
 ) -> np.ndarray:
     """(n, SPAN_FEATURES) float32: kind, overlap with the question, distance to the question's words."""
-    q_set = set(stems_of(question))
+    q_set = set(content_stems(question))
     numeric = bool(_NUMERIC_QUESTION.search(question))
-    tokens = [(m.start(), stem(m.group(0).lower())) for m in _WORD.finditer(sentence)]
-    anchors = [pos for pos, s in tokens if s in q_set]
+    tokens = [(m.start(), m.group(0).lower()) for m in _WORD.finditer(sentence)]
+    tokens = [(pos, w, stem(w)) for pos, w in tokens]
+    anchors = [pos for pos, _, s in tokens if s in q_set]
     rows = []
     for kind, start, end in spans:
-        inside = [s for pos, s in tokens if start <= pos < end and s not in _STOP]
+        inside = [s for pos, w, s in tokens if start <= pos < end and w not in STOP_WORDS]
         in_q = sum(1 for s in inside if s in q_set) / max(len(inside), 1)
         distance = min((abs(a - start) for a in anchors if not start <= a < end), default=len(sentence))
         rows.append(
@@ -206,9 +198,40 @@ def span_features(
 
 
 def _mlp(inputs: int, hidden: int):
+    """The torch module a scorer is trained as: Linear -> GELU (exact) -> Linear."""
     import torch
 
     return torch.nn.Sequential(torch.nn.Linear(inputs, hidden), torch.nn.GELU(), torch.nn.Linear(hidden, 1))
+
+
+_erf = np.frompyfunc(math.erf, 1, 1)  # exact GELU without scipy (~1 s to import) in each web worker
+
+
+@dataclass
+class Mlp:
+    """A trained scorer in numpy: the same arithmetic as _mlp's module, within ~1e-6."""
+
+    w1: np.ndarray  # (hidden, inputs) float32
+    b1: np.ndarray  # (hidden,) float32
+    w2: np.ndarray  # (1, hidden) float32
+    b2: np.ndarray  # (1,) float32
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Mlp:
+        """From a torch Sequential's state dict (tensors or arrays) with keys 0.weight ... 2.bias."""
+        get = [np.asarray(state[k], dtype=np.float32) for k in ("0.weight", "0.bias", "2.weight", "2.bias")]
+        return cls(*get)
+
+    def state(self) -> dict[str, np.ndarray]:
+        return {"0.weight": self.w1, "0.bias": self.b1, "2.weight": self.w2, "2.bias": self.b2}
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        """x (n, inputs) float32 -> logits (n,) float32."""
+        h = x @ self.w1.T + self.b1
+        h = (0.5 * h * (1.0 + _erf(h.astype(np.float64) / math.sqrt(2.0)).astype(np.float64))).astype(
+            np.float32
+        )
+        return (h @ self.w2.T + self.b2)[:, 0].astype(np.float32, copy=False)
 
 
 @dataclass
@@ -218,22 +241,51 @@ class ReaderConfig:
 
 
 class Reader:
-    """The two scorers, the IDF table and the abstention threshold; `read` answers on a question."""
+    """The two scorers, the IDF table and the abstention threshold; `read` answers on a question.
+
+    A loaded reader scores in numpy (`Mlp`). `sentence_model` and `span_model` are the torch modules a
+    trainer fits; made on first use, and while they exist they are what scores (their current weights).
+    """
 
     def __init__(self, config: ReaderConfig, idf: Idf, threshold: float = 0.5) -> None:
         self.config, self.idf, self.threshold = config, idf, threshold
-        self.sentence_model = _mlp(SENTENCE_FEATURES, config.hidden)
-        self.span_model = _mlp(SPAN_FEATURES, config.span_hidden)
+        self._mlps: dict[str, Mlp] = {}
+        self._modules: dict[str, Any] = {}
         self.meta: dict[str, Any] = {}
 
-    @staticmethod
-    def _scores(model, x: np.ndarray) -> np.ndarray:
-        import torch
+    def _module(self, name: str) -> Any:
+        if name not in self._modules:
+            inputs, hidden = {
+                "sentence": (SENTENCE_FEATURES, self.config.hidden),
+                "span": (SPAN_FEATURES, self.config.span_hidden),
+            }[name]
+            module = _mlp(inputs, hidden)
+            if name in self._mlps:  # go on training from the loaded weights
+                import torch
 
+                state = {k: torch.from_numpy(v.copy()) for k, v in self._mlps[name].state().items()}
+                module.load_state_dict(state)
+            self._modules[name] = module
+        return self._modules[name]
+
+    @property
+    def sentence_model(self) -> Any:
+        return self._module("sentence")
+
+    @property
+    def span_model(self) -> Any:
+        return self._module("span")
+
+    def _mlp(self, name: str) -> Mlp:
+        if name in self._modules or name not in self._mlps:  # training, or not trained yet
+            state = {k: v.detach().cpu().numpy() for k, v in self._module(name).state_dict().items()}
+            return Mlp.from_state(state)
+        return self._mlps[name]
+
+    def _scores(self, name: str, x: np.ndarray) -> np.ndarray:
         if not len(x):
             return np.zeros(0, np.float32)
-        with torch.inference_mode():
-            return model(torch.from_numpy(x)).squeeze(-1).numpy()
+        return self._mlp(name)(x)
 
     def read(self, question: str, candidates: Sequence[Candidate], encode: Encode) -> list[Reading]:
         """[Reading] in candidate order: probability that the sentence answers, and the short answer span
@@ -242,24 +294,23 @@ class Reader:
             return []
         vecs = encode([question, *[c.text for c in candidates]])
         x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf)
-        probs = 1 / (1 + np.exp(-self._scores(self.sentence_model, x)))
+        probs = 1 / (1 + np.exp(-self._scores("sentence", x)))
         return [Reading(float(p), self.span(question, c.text)) for p, c in zip(probs, candidates)]
 
     def span(self, question: str, sentence: str) -> tuple[int, int] | None:
         spans = span_candidates(sentence)
         if not spans:
             return None
-        scores = self._scores(self.span_model, span_features(question, sentence, spans, self.idf))
+        scores = self._scores("span", span_features(question, sentence, spans, self.idf))
         _, start, end = spans[int(np.argmax(scores))]
         return start, end
 
     def save(self, folder: Path, meta: dict[str, Any]) -> None:
-        import torch
-
-        torch.save(
-            {"sentence": self.sentence_model.state_dict(), "span": self.span_model.state_dict()},
-            folder / "reader.pt",
-        )
+        """Write reader.npz, reader.json and idf.json into `folder` (a new artifact folder)."""
+        weights = {
+            f"{name}.{k}": v for name in ("sentence", "span") for k, v in self._mlp(name).state().items()
+        }
+        np.savez(folder / "reader.npz", **weights)
         doc = {
             "format": READER_FORMAT,
             "config": self.config.__dict__,
@@ -272,19 +323,23 @@ class Reader:
 
     @classmethod
     def load(cls, folder: Path) -> Reader:
-        import torch
-
+        """The reader saved in `folder`; ReaderFormatError for a folder of another format."""
         folder = Path(folder)
         meta = json.loads((folder / "reader.json").read_text())
         if meta.get("format") != READER_FORMAT:
-            raise ValueError(f"{folder}: reader format {meta.get('format')}, expected {READER_FORMAT}")
+            raise ReaderFormatError(
+                f"{folder}: reader format {meta.get('format')}, this code reads format {READER_FORMAT} "
+                "(numpy weights in reader.npz, physlit.text stems); train a new one: "
+                "python manage.py train reader"
+            )
         idf = Idf(json.loads((folder / "idf.json").read_text()), float(meta["idf_default"]))
         reader = cls(ReaderConfig(**meta["config"]), idf, float(meta["threshold"]))
-        weights = torch.load(folder / "reader.pt", map_location="cpu", weights_only=True)
-        reader.sentence_model.load_state_dict(weights["sentence"])
-        reader.span_model.load_state_dict(weights["span"])
-        reader.sentence_model.eval()
-        reader.span_model.eval()
+        with np.load(folder / "reader.npz") as weights:
+            for name in ("sentence", "span"):
+                prefix = f"{name}."
+                reader._mlps[name] = Mlp.from_state(
+                    {k[len(prefix) :]: weights[k] for k in weights.files if k.startswith(prefix)}
+                )
         reader.meta = meta
         return reader
 

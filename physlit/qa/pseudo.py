@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from physlit.ml.reader import span_candidates  # noqa: E402  (the reader's own span kinds)
-from physlit.qa.text import STOP, content_words, sentences, stems
+from physlit.text import STOP_WORDS, content_stems, content_words, sentence_spans
 
 _WH = {"number": ("What value", "How much", "What"), "term": ("Which", "What"), "phrase": ("What", "Which")}
 
@@ -82,11 +82,11 @@ def question_make(
     # does not learn that a question repeats its sentence nearly whole.
     drop = rng.uniform(0.2, 0.7)
     tokens = body.split()
-    kept = [t for t in tokens if t.lower() in STOP or t.lower() == wh.lower() or rng.random() > drop]
+    kept = [t for t in tokens if t.lower() in STOP_WORDS or t.lower() == wh.lower() or rng.random() > drop]
     question = " ".join(kept)
     source = topic if topic and rng.random() < 0.7 else title
     if source and rng.random() < 0.8:
-        words = [w.strip(".,;:()") for w in source.split() if w.lower() not in STOP]
+        words = [w.strip(".,;:()") for w in source.split() if w.lower() not in STOP_WORDS]
         if words:
             begin = rng.randrange(max(1, len(words) - 2))
             lead = " ".join(words[begin : begin + rng.randint(2, 6)])
@@ -108,7 +108,7 @@ class PaperText:
 
 def _sentence_texts(paper: PaperText) -> list[str]:
     abstract = " ".join(paper.abstract.split())
-    return [abstract[s:e] for s, e in sentences(abstract)]
+    return [abstract[s:e] for s, e in sentence_spans(abstract)]
 
 
 def groups_make(
@@ -124,7 +124,7 @@ def groups_make(
     other-paper negatives) and, for half of them, an unanswerable group (other papers' most overlapping
     sentences). `only(arxiv_id)` limits the papers questions are made from; negatives come from all."""
     texts = [_sentence_texts(p) for p in papers]
-    text_stems = [[stems(s) for s in sents] for sents in texts]
+    text_stems = [[set(content_stems(s)) for s in sents] for sents in texts]
     for index, paper in enumerate(papers):
         if only is not None and not only(paper.arxiv_id):
             continue
@@ -147,7 +147,7 @@ def groups_make(
             if made is None:
                 continue
             question, span = made
-            q_stems = stems(question)
+            q_stems = set(content_stems(question))
             ranked = sorted(other_sents, key=lambda ps: -len(q_stems & ps[2]))
             hard_other = [cand(j, k) for j, k, _ in ranked[:negatives_other]]
             same = [i for i in range(len(own)) if i != position]

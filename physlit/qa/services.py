@@ -7,8 +7,8 @@ citations [(arXiv id, title, verbatim abstract quote)], conversation id), stored
 
 from __future__ import annotations
 
+import logging
 import math
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +27,7 @@ from physlit.qa.text import (
     years_in,
     years_named,
 )
+from physlit.registry.current import CurrentSlot
 from physlit.search.service import papers_search
 
 ABSTAIN_MESSAGE = "The indexed papers don't answer this. The closest papers are cited below."
@@ -36,6 +37,8 @@ RANK_PRIOR = 1.0
 # Sentences after the first are quoted when the reader gives them at least this probability.
 SUPPORT_FLOOR = 0.05
 RELOAD_CHECK_SECONDS = 5.0
+
+log = logging.getLogger(__name__)
 
 
 class QuestionError(ValueError):
@@ -84,39 +87,39 @@ class _Sentence:
 
 # --- which reader serves ------------------------------------------------------------------------------
 
-_reader_lock = threading.Lock()
-_reader_state: dict = {"key": None, "reader": None, "label": "", "checked": 0.0}
+
+def _reader_find() -> tuple[str, str] | None:
+    """(folder, label) of the reader that should serve: PHYSLIT_READER if set, else the registry's current
+    reader version; None for the lexical fallback."""
+    if settings.PHYSLIT_READER:
+        return str(settings.PHYSLIT_READER), f"reader {Path(settings.PHYSLIT_READER).name}"
+    from physlit.registry.services import version_current
+
+    version = version_current("reader")
+    return (str(version.path), version.label) if version else None
+
+
+def _reader_load(key: tuple[str, str]):
+    """(Reader or None, label). A folder this code cannot read (an older format) is logged and served by
+    the lexical fallback, as when there is no reader, rather than failing every question."""
+    from physlit.ml.reader import ReaderFormatError, reader_load
+
+    folder, label = key
+    try:
+        return reader_load(folder), label
+    except ReaderFormatError as exc:
+        log.warning("reader not served, answering with the lexical fallback: %s", exc)
+        return None, "lexical"
+
+
+_reader_slot = CurrentSlot(_reader_find, _reader_load, check_seconds=RELOAD_CHECK_SECONDS)
 
 
 def reader_current():
-    """(Reader or None, label): PHYSLIT_READER if set, else the registry's current reader version, else
-    None (the lexical fallback). Rechecked every few seconds so a promotion reaches running workers."""
-    now = time.monotonic()
-    if _reader_state["checked"] and now - _reader_state["checked"] < RELOAD_CHECK_SECONDS:
-        return _reader_state["reader"], _reader_state["label"]
-    with _reader_lock:
-        if settings.PHYSLIT_READER:
-            key, label = settings.PHYSLIT_READER, f"reader {Path(settings.PHYSLIT_READER).name}"
-        else:
-            from physlit.registry.services import version_current
-
-            version = version_current("reader")
-            key, label = (version.path, version.label) if version else (None, "lexical")
-        if key != _reader_state["key"]:
-            reader = None
-            if key:
-                from physlit.ml.reader import reader_load
-
-                reader = reader_load(str(key))
-            _reader_state.update(key=key, reader=reader)
-        _reader_state["label"] = label
-        _reader_state["checked"] = time.monotonic()
-        return _reader_state["reader"], _reader_state["label"]
-
-
-def reader_reset() -> None:
-    with _reader_lock:
-        _reader_state.update(key=None, reader=None, label="", checked=0.0)
+    """(Reader or None, label): the reader _reader_find names, else None (the lexical fallback). Rechecked
+    every few seconds so a promotion reaches running workers."""
+    _, loaded = _reader_slot.get()
+    return loaded if loaded is not None else (None, "lexical")
 
 
 # --- the pipeline -------------------------------------------------------------------------------------

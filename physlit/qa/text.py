@@ -1,25 +1,15 @@
 """Text handling for question answering: abstract sentences with their character offsets, content words,
-and follow-up detection. Pure Python (no Django, no ML), shared by serving, training and evaluation."""
+and follow-up detection. Pure Python (no Django, no ML), shared by serving, training and evaluation; the
+words, stop words and stems are physlit.text's (the reader's too)."""
 
 from __future__ import annotations
 
 import re
 
-from physlit.ml.reader import stems_of
+from physlit import text as toolkit
 from physlit.text import sentence_spans
 
-_WORD = re.compile(r"[a-z0-9][a-z0-9\-]*", re.I)
-
-STOP = frozenset(
-    """a about above after again against all also an and any are as at be been before being below between
-    both but by can could did do does doing down during each few for from further had has have having he her
-    here hers him his how i if in into is it its itself just me more most my no nor not now of off on once
-    only or other our out over own same she should so some such than that the their them then there these
-    they this those through to too under until up very was we were what when where which while who whom why
-    will with would you your within via using used use show shows shown find found give gives given obtain
-    obtained study studied paper present presented result results consider considered discuss new one two
-    based well may might must thus however therefore also here we our us do does what which whose""".split()
-)
+STOP = toolkit.STOP_WORDS  # the name pseudo-question generation and older callers use
 FOLLOW_UP_STARTS = ("and ", "what about", "how about", "also ", "but ", "then ", "so ", "same ", "or ")
 PRONOUNS = frozenset("it its they them their this that these those he she his her one ones such".split())
 
@@ -49,17 +39,17 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 
 def words(text: str) -> list[str]:
-    return [w.lower() for w in _WORD.findall(text)]
+    return toolkit.words(text)
 
 
 def content_words(text: str) -> list[str]:
     """Lower-cased words that carry meaning (no stop words, no one-letter tokens)."""
-    return [w for w in words(text) if w not in STOP and len(w) > 1]
+    return toolkit.content_words(text)
 
 
 def stems(text: str) -> set[str]:
-    """The lightly stemmed content words the reader matches on (physlit.ml.reader.stems_of)."""
-    return set(stems_of(text))
+    """The stems of the content words, the ones the reader matches on."""
+    return set(toolkit.content_stems(text))
 
 
 def overlap(question_stems: set[str], sentence: str) -> float:
