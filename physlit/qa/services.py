@@ -181,12 +181,14 @@ def _read(question: str, candidates: list[_Sentence]):
         scored.sort(key=lambda x: (-x[0], x[2].rank))
     else:
         from physlit.ml.reader import Candidate
-        from physlit.search.encoding import encoder_current
+        from physlit.search.encoding import encoder_load, encoder_reference
 
         readings = reader.read(
             question,
             [Candidate(s.text, s.title, s.position, s.count) for s in candidates],
-            encoder_current().encode,
+            # The query backend (onnxruntime by default), as for search queries: `auto` may pick torch for
+            # batch embedding, and a web worker loads no torch.
+            encoder_load(encoder_reference(), settings.PHYSLIT_QUERY_ENCODER_BACKEND or None).encode,
         )
         scored = [(r.probability, r.span, s) for r, s in zip(readings, candidates)]
         threshold = reader.threshold
