@@ -122,6 +122,15 @@ def reader_current():
     return loaded if loaded is not None else (None, "lexical")
 
 
+def reader_encoder():
+    """The encoder the reader embeds questions and sentences with, in training and serving alike: the current
+    encoder run by the query backend (onnxruntime by default). `auto` may pick torch for batch embedding, and
+    a web worker loads no torch."""
+    from physlit.search.encoding import encoder_load, encoder_reference
+
+    return encoder_load(encoder_reference(), settings.PHYSLIT_QUERY_ENCODER_BACKEND or None)
+
+
 # --- the pipeline -------------------------------------------------------------------------------------
 
 
@@ -181,14 +190,10 @@ def _read(question: str, candidates: list[_Sentence]):
         scored.sort(key=lambda x: (-x[0], x[2].rank))
     else:
         from physlit.ml.reader import Candidate
-        from physlit.search.encoding import encoder_load, encoder_reference
-
         readings = reader.read(
             question,
             [Candidate(s.text, s.title, s.position, s.count) for s in candidates],
-            # The query backend (onnxruntime by default), as for search queries: `auto` may pick torch for
-            # batch embedding, and a web worker loads no torch.
-            encoder_load(encoder_reference(), settings.PHYSLIT_QUERY_ENCODER_BACKEND or None).encode,
+            reader_encoder().encode,
         )
         scored = [(r.probability, r.span, s) for r, s in zip(readings, candidates)]
         threshold = reader.threshold

@@ -153,9 +153,9 @@ def reader_train(
     seed_everything(SEED)
     deadline = deadline_after(max_minutes)
     if encode is None:
-        from physlit.search.encoding import encoder_current
+        from physlit.qa.services import reader_encoder
 
-        encode = encoder_current().encode
+        encode = reader_encoder().encode
     encoder = CachedEncoder(encode)
     papers = corpus_papers(settings.PHYSLIT_READER_TRAIN_PAPERS)
     if len(papers) < 3:
