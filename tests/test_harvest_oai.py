@@ -20,7 +20,7 @@ from django.db import connection, transaction
 
 from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestCursor, HarvestRun, Paper
-from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
+from tests.support.fake_arxiv import FakeArxiv, generate_records
 from physlit.harvest import oai
 from physlit.harvest.errors import HarvestError, HarvestNetworkError
 from physlit.harvest.oai import oai_page_parse

@@ -212,7 +212,7 @@ def test_zscore_fusion_keeps_a_decisive_keyword_match_first():
 
 def test_daily_task_harvests_then_adds_new_papers_to_the_index(indexed, settings):
     from physlit import celery_app
-    from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
+    from tests.support.fake_arxiv import FakeArxiv, generate_records
     from physlit.tasks import harvest_then_index
 
     if not celery_app.conf.task_always_eager:
