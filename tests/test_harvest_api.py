@@ -12,12 +12,12 @@ from arxiv import _feed
 
 from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestCursor, HarvestRun, Paper
-from tests.support.fake_arxiv import generate_records
 from physlit.harvest import api
 from physlit.harvest.api import _check_feed, api_client, api_record
 from physlit.harvest.errors import HarvestError, HarvestNetworkError
 from physlit.harvest.records import clean_text
 from physlit.harvest.services import papers_harvest
+from tests.support.fake_arxiv import generate_records
 
 pytest_plugins = ["tests.harvest_fixtures"]
 
