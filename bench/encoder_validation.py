@@ -33,7 +33,7 @@ def main() -> None:
     import torch
 
     from physlit.ml import encoder_training as et
-    from physlit.ml.encoder import _packaged_model_path
+    from physlit.ml.encoder import packaged_model_path
 
     torch.set_num_threads(args.threads)
     shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
@@ -50,10 +50,10 @@ def main() -> None:
     print(f"\n{len(held):,} held-out papers, {args.pairs} pairs of each kind; MRR@10\n")
     print("| encoder | " + " | ".join(kinds) + " |")
     print("|---|" + "---|" * len(kinds))
-    for folder in [_packaged_model_path(), *args.models]:
+    for folder in [packaged_model_path(), *args.models]:
         model, tokenizer = et.model_load(folder, device)
         scores = [et.retrieval_metrics(model, tokenizer, p, device=device)["MRR@10"] for p in pairs.values()]
-        label = "base MiniLM" if folder == _packaged_model_path() else str(folder)
+        label = "base MiniLM" if folder == packaged_model_path() else str(folder)
         print(f"| {label} | " + " | ".join(f"{s:.3f}" for s in scores) + " |", flush=True)
 
 
