@@ -13,7 +13,6 @@ same run as N steps of `manage.py train encoder` on CPU, only faster.
 
 from __future__ import annotations
 
-import argparse
 import json
 import lzma
 import sys
@@ -21,7 +20,8 @@ import time
 import types
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, parser_make
+
 # physlit/__init__.py starts Celery (Django); the ml package needs neither, so load it as a bare package.
 _pkg = types.ModuleType("physlit")
 _pkg.__path__ = [str(ROOT / "physlit")]
@@ -42,7 +42,7 @@ def paper_text(title: str, abstract: str) -> str:  # physlit.ml.encoder.paper_te
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = parser_make(__doc__)
     parser.add_argument("--minilm", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--questions", type=Path, nargs="+", required=True)

@@ -97,7 +97,8 @@ def main() -> None:
         os.environ,
         DATABASE_URL=args.database_url,
         PHYSLIT_VAR_DIR=args.var_dir,
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="physlit-benchmark-only",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="physlit-benchmark-only",
         HF_HUB_OFFLINE="1",
         PYTHONPATH=str(ROOT),
     )
