@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 import numpy as np
-from harness import parser_make, table_header, table_row
+from harness import SHARED, parser_make, questions_texts, table_header, table_row
 
 from physlit.ml import vectors
 
@@ -65,15 +65,8 @@ def real(folder: Path, n_queries: int, cache_dir: Path) -> tuple[np.ndarray, np.
     index = vectors.index_load(folder / "dense.faiss")
     ids = vectors.index_ids(index)
     base = vectors.index_vectors(index, ids)
-    default_shared = Path(__file__).resolve().parent.parent.parent / "shared"
-    shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", default_shared))
-    texts = [
-        json.loads(line)["question"]
-        for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl")
-        for line in (shared / "eval" / name).open()
-        if line.strip()
-    ]
-    with gzip.open(shared / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
+    texts = questions_texts()
+    with gzip.open(SHARED / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
         titles = [json.loads(line)["title"] for line in f]
     texts += random.Random(0).sample(titles, max(0, n_queries - len(texts)))
     encoder = get_encoder(backend="onnx-int8", cache_dir=cache_dir, threads=1)
