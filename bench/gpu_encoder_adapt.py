@@ -30,15 +30,9 @@ sys.modules.setdefault("physlit", _pkg)
 import torch  # noqa: E402
 
 from physlit.ml import encoder_training as et  # noqa: E402
+from physlit.ml.encoder import paper_text  # noqa: E402
 
 held_out = et.held_out
-
-
-def paper_text(title: str, abstract: str) -> str:  # physlit.ml.encoder.paper_text (same rule)
-    title, abstract = " ".join(title.split()), " ".join(abstract.split())
-    if not title or not abstract:
-        return title or abstract
-    return title + (" " if title[-1] in ".?!" else ". ") + abstract
 
 
 def main() -> None:
