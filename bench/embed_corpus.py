@@ -12,19 +12,14 @@ the index physlit built (onnx-int8) on the dev questions.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import lzma
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
-
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
-QUESTION_FILES = ("dev-questions.jsonl", "dev-questions-hard.jsonl")
+from harness import QUESTION_FILES, SHARED, parser_make
 
 
 def paper_text(title: str, abstract: str) -> str:
@@ -36,7 +31,7 @@ def paper_text(title: str, abstract: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = parser_make(__doc__)
     parser.add_argument("--model", required=True, help="sentence-transformers directory")
     parser.add_argument("--out", required=True, type=Path)
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "arxiv-physics-83k.jsonl.gz")

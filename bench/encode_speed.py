@@ -10,7 +10,6 @@ the truth.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
@@ -21,17 +20,15 @@ import time
 from pathlib import Path
 
 import numpy as np
+from harness import ROOT, SHARED, parser_make, table_header, table_row
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from physlit.ml import encoder as enc  # noqa: E402
 
 
 def default_data() -> Path:
-    shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
-    return shared / "data" / "arxiv-physics-83k.jsonl.gz"
+    return SHARED / "data" / "arxiv-physics-83k.jsonl.gz"
 
 
 def papers_sample(path: Path, n: int, seed: int) -> list[str]:
@@ -51,9 +48,7 @@ def timed(fn, texts: list[str]) -> tuple[np.ndarray, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = parser_make(__doc__)
     parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--n", type=int, default=2000, help="papers to sample")
     parser.add_argument("--seed", type=int, default=0)
@@ -107,14 +102,16 @@ def main() -> None:
         f"{enc.bf16_native()}); "
         f"load average {load[0]:.1f} → {load[1]:.1f}\n"
     )
-    print("| encoder | papers/s | × fp32 | mean cos to fp32 | min cos to fp32 |")
-    print("|---|---:|---:|---:|---:|")
+    table_header(["encoder", "papers/s", "× fp32", "mean cos to fp32", "min cos to fp32"], align="lrrrr")
     for label, times in seconds.items():
         best = min(times)
         cos = np.sum(outputs[label] * reference, axis=1)
-        print(
-            f"| {label} | {len(texts) / best:.1f} | {base_time / best:.2f} | "
-            f"{cos.mean():.4f} | {cos.min():.4f} |"
+        table_row(
+            label,
+            f"{len(texts) / best:.1f}",
+            f"{base_time / best:.2f}",
+            f"{cos.mean():.4f}",
+            f"{cos.min():.4f}",
         )
 
     if args.save_embeddings:

@@ -15,18 +15,15 @@ pairs come from the whole 83k snapshot minus the held-out slice and minus the go
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import hashlib
 import json
-import os
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import QUESTION_FILES, SHARED, django_setup, parser_make, table_header, table_row
 
 
 def index_embeddings(arxiv_ids: list[str], fingerprint: str):
@@ -56,9 +53,7 @@ def paired_changes(base: list[int | None], other: list[int | None]) -> tuple[int
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = parser_make(__doc__)
     parser.add_argument("--budgets", default="5,10,20", help="training minutes at which to score the model")
     parser.add_argument("--distractors", type=int, default=6000)
     parser.add_argument("--batch-size", type=int, default=32)
@@ -81,28 +76,22 @@ def main() -> None:
     )
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import django
-
-    django.setup()
+    django_setup()
     import numpy as np
     import torch
-    from django.conf import settings
 
     from physlit.evaluation.search import ranking_metrics
     from physlit.ml import encoder_training as et
-    from physlit.ml.encoder import _packaged_model_path, get_encoder, paper_text
+    from physlit.ml.encoder import get_encoder, packaged_model_path, paper_text
     from physlit.ml.training import seed_everything
     from physlit.search.keyword import KeywordIndex
     from physlit.search.service import Ranked, fuse
 
     torch.set_num_threads(args.threads)
-    shared = Path(settings.SHARED_DIR)
-    qfiles = {n: shared / "eval" / n for n in ("dev-questions.jsonl", "dev-questions-hard.jsonl")}
+    qfiles = {n: SHARED / "eval" / n for n in QUESTION_FILES}
     questions = {n: [json.loads(x) for x in p.open() if x.strip()] for n, p in qfiles.items()}
     gold = {q["id"] for qs in questions.values() for q in qs}
-    with gzip.open(shared / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
+    with gzip.open(SHARED / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
         papers = [(p["id"], p["title"], p["abstract"]) for p in map(json.loads, f)]
     key = {pid: hashlib.sha1(pid.encode()).hexdigest() for pid, _, _ in papers}
     distractors = sorted((p for p in papers if p[0] not in gold), key=lambda p: key[p[0]])[: args.distractors]
@@ -118,7 +107,7 @@ def main() -> None:
     )
 
     work = Path(tempfile.mkdtemp(prefix="encoder-adaptation-"))
-    base = _packaged_model_path()
+    base = packaged_model_path()
     device = torch.device("cpu")
     seed_everything(0)
     config = et.ContrastiveConfig(
@@ -207,18 +196,20 @@ def main() -> None:
         f"{stats.steps} steps, "
         f"{stats.examples:,} pairs in {stats.seconds / 60:.1f} min ({rate:.1f} pairs/s)\n"
     )
-    print("| encoder | training min | steps | pairs | held-out title→abstract R@1 | MRR@10 |")
-    print("|---|---|---|---|---|---|")
+    table_header(["encoder", "training min", "steps", "pairs", "held-out title→abstract R@1", "MRR@10"])
     for label, _, info in models:
         v = info["validation"]
-        print(
-            f"| {label} | {info['minutes']:g} | {info['steps']} | {info['examples']:,} | {v['R@1']:.3f} | "
-            f"{v['MRR@10']:.3f} |"
+        table_row(
+            label,
+            f"{info['minutes']:g}",
+            info["steps"],
+            f"{info['examples']:,}",
+            f"{v['R@1']:.3f}",
+            f"{v['MRR@10']:.3f}",
         )
     for fname, table in results.items():
         print(f"\n{fname}, sub-corpus of {len(sub):,} papers\n")
-        print("| retriever | encoder | Recall@1 | Recall@10 | MRR@10 | higher / lower than base |")
-        print("|---|---|---|---|---|---|")
+        table_header(["retriever", "encoder", "Recall@1", "Recall@10", "MRR@10", "higher / lower than base"])
         for (label, mode), m in sorted(
             table.items(), key=lambda kv: ("keyword dense hybrid".index(kv[0][1]),)
         ):
@@ -229,9 +220,7 @@ def main() -> None:
                     per_question[fname][f"{models[0][0]}|{mode}"], per_question[fname][f"{label}|{mode}"]
                 )
                 paired = f"{up} / {down}"
-            print(
-                f"| {mode} | {enc_label} | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} | {paired} |"
-            )
+            table_row(mode, enc_label, *(f"{m[key]:.3f}" for key in ("R@1", "R@10", "MRR@10")), paired)
     if args.json:
         args.json.write_text(
             json.dumps(

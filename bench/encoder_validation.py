@@ -10,21 +10,16 @@ plain and with the word gap (the document without the query's words), for the ba
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import SHARED, parser_make, table_header, table_row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = parser_make(__doc__)
     parser.add_argument("models", nargs="*", type=Path, help="encoder folders to score beside the base")
     parser.add_argument("--pairs", type=int, default=1000, help="held-out pairs of each kind")
     parser.add_argument("--threads", type=int, default=2)
@@ -33,11 +28,10 @@ def main() -> None:
     import torch
 
     from physlit.ml import encoder_training as et
-    from physlit.ml.encoder import _packaged_model_path
+    from physlit.ml.encoder import packaged_model_path
 
     torch.set_num_threads(args.threads)
-    shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
-    with gzip.open(shared / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
+    with gzip.open(SHARED / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
         held = [(p["title"], p["abstract"]) for p in map(json.loads, f) if et.held_out(p["id"])]
     kinds = {
         "title→abstract": dict(sentence_queries=0.0, word_gap=0.0, seed=0),
@@ -48,13 +42,12 @@ def main() -> None:
     pairs = {name: et.paper_pairs(held, **kw)[: args.pairs] for name, kw in kinds.items()}
     device = torch.device("cpu")
     print(f"\n{len(held):,} held-out papers, {args.pairs} pairs of each kind; MRR@10\n")
-    print("| encoder | " + " | ".join(kinds) + " |")
-    print("|---|" + "---|" * len(kinds))
-    for folder in [_packaged_model_path(), *args.models]:
+    table_header(["encoder", *kinds])
+    for folder in [packaged_model_path(), *args.models]:
         model, tokenizer = et.model_load(folder, device)
         scores = [et.retrieval_metrics(model, tokenizer, p, device=device)["MRR@10"] for p in pairs.values()]
-        label = "base MiniLM" if folder == _packaged_model_path() else str(folder)
-        print(f"| {label} | " + " | ".join(f"{s:.3f}" for s in scores) + " |", flush=True)
+        label = "base MiniLM" if folder == packaged_model_path() else str(folder)
+        table_row(label, *(f"{s:.3f}" for s in scores))
 
 
 if __name__ == "__main__":

@@ -16,17 +16,14 @@ one query at a time, as a web request runs it) and Recall@k against exact search
 
 from __future__ import annotations
 
-import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from harness import SHARED, parser_make, questions_texts, table_header, table_row
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from physlit.ml import vectors  # noqa: E402
+from physlit.ml import vectors
 
 
 def synthetic(n: int, dim: int, centres: int, seed: int) -> np.ndarray:
@@ -68,15 +65,8 @@ def real(folder: Path, n_queries: int, cache_dir: Path) -> tuple[np.ndarray, np.
     index = vectors.index_load(folder / "dense.faiss")
     ids = vectors.index_ids(index)
     base = vectors.index_vectors(index, ids)
-    default_shared = Path(__file__).resolve().parent.parent.parent / "shared"
-    shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", default_shared))
-    texts = [
-        json.loads(line)["question"]
-        for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl")
-        for line in (shared / "eval" / name).open()
-        if line.strip()
-    ]
-    with gzip.open(shared / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
+    texts = questions_texts()
+    with gzip.open(SHARED / "data" / "arxiv-physics-83k.jsonl.gz", "rt", encoding="utf-8") as f:
         titles = [json.loads(line)["title"] for line in f]
     texts += random.Random(0).sample(titles, max(0, n_queries - len(texts)))
     encoder = get_encoder(backend="onnx-int8", cache_dir=cache_dir, threads=1)
@@ -84,7 +74,7 @@ def real(folder: Path, n_queries: int, cache_dir: Path) -> tuple[np.ndarray, np.
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = parser_make(__doc__)
     parser.add_argument("--n", type=int, default=2_000_000)
     parser.add_argument("--dim", type=int, default=384)
     parser.add_argument("--queries", type=int, default=500)
@@ -149,10 +139,9 @@ def main() -> None:
         f"\n{args.n:,} vectors x {args.dim} ({what}), {len(queries)} queries, k={args.k}, "
         f"1 thread per query\n"
     )
-    print(f"| index | build s | ms/query (median) | speed-up vs exact | Recall@{args.k} vs exact |")
-    print("|---|---|---|---|---|")
+    table_header(["index", "build s", "ms/query (median)", "speed-up vs exact", f"Recall@{args.k} vs exact"])
     for name, build, ms, recall in rows:
-        print(f"| {name} | {build:.0f} | {ms:.2f} | {exact_ms / ms:.1f}x | {recall:.3f} |")
+        table_row(name, f"{build:.0f}", f"{ms:.2f}", f"{exact_ms / ms:.1f}x", f"{recall:.3f}")
 
 
 if __name__ == "__main__":

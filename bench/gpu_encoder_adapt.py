@@ -13,7 +13,6 @@ same run as N steps of `manage.py train encoder` on CPU, only faster.
 
 from __future__ import annotations
 
-import argparse
 import json
 import lzma
 import sys
@@ -21,7 +20,8 @@ import time
 import types
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, parser_make
+
 # physlit/__init__.py starts Celery (Django); the ml package needs neither, so load it as a bare package.
 _pkg = types.ModuleType("physlit")
 _pkg.__path__ = [str(ROOT / "physlit")]
@@ -30,19 +30,13 @@ sys.modules.setdefault("physlit", _pkg)
 import torch  # noqa: E402
 
 from physlit.ml import encoder_training as et  # noqa: E402
+from physlit.ml.encoder import paper_text  # noqa: E402
 
 held_out = et.held_out
 
 
-def paper_text(title: str, abstract: str) -> str:  # physlit.ml.encoder.paper_text (same rule)
-    title, abstract = " ".join(title.split()), " ".join(abstract.split())
-    if not title or not abstract:
-        return title or abstract
-    return title + (" " if title[-1] in ".?!" else ". ") + abstract
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
+    parser = parser_make(__doc__)
     parser.add_argument("--minilm", type=Path, required=True)
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--questions", type=Path, nargs="+", required=True)

@@ -15,10 +15,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
+from harness import ROOT, SHARED, django_setup, parser_make, table_header, table_row
 from psycopg import sql
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from bench.make_snapshot import snapshot_scale  # noqa: E402
 
@@ -74,21 +72,17 @@ def baseline_measure(url: str, path: Path, n: int) -> tuple[int, float]:
     """Naive per-paper update_or_create of the first n physics papers, in this process: (papers, seconds)."""
     database_drop(url, create=True)
     manage(url, "migrate", "--noinput", "-v0")
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    import django
-
-    django.setup()
+    django_setup(argparse.Namespace(database_url=url))
     from django.db import connections
 
     from physlit.corpus.categories import PHYSICS_ARCHIVES, categories_match, category_archive
     from physlit.corpus.models import Paper, PaperCategory, PaperVersion
-    from physlit.harvest.snapshot import _open_lines, _parsed_lines
+    from physlit.harvest.snapshot import snapshot_lines_open, snapshot_lines_parse
 
     records = []
     with ExitStack() as stack:
-        _, lines = _open_lines(path, stack)
-        for _, record in _parsed_lines(lines):
+        _, lines = snapshot_lines_open(path, stack)
+        for _, record in snapshot_lines_parse(lines):
             if not isinstance(record, str) and categories_match(record.categories, PHYSICS_ARCHIVES):
                 records.append(record)
                 if len(records) == n:
@@ -129,12 +123,9 @@ def baseline_measure(url: str, path: Path, n: int) -> tuple[int, float]:
 
 
 def main() -> None:
-    shared = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = parser_make(__doc__)
     parser.add_argument("--database-url", default=DEFAULT_URL, help="dropped and re-created (%(default)s)")
-    parser.add_argument("--snapshot", type=Path, default=shared / "data" / "arxiv-physics-83k.jsonl.gz")
+    parser.add_argument("--snapshot", type=Path, default=SHARED / "data" / "arxiv-physics-83k.jsonl.gz")
     parser.add_argument("--copies", type=int, default=10, help="size of the large file in copies (0: skip)")
     parser.add_argument("--baseline", type=int, default=5000, help="papers for the naive baseline (0: skip)")
     parser.add_argument("--work-dir", type=Path, default=Path(tempfile.gettempdir()) / "physlit-bench")
@@ -163,13 +154,12 @@ def main() -> None:
         database_drop(args.database_url)
 
     print(f"\nTarget: >= {TARGET:,} papers/s on PostgreSQL.\n")
-    print("| file | papers | seconds | papers/s | peak RSS MiB | vs target |")
-    print("|---|---:|---:|---:|---:|---|")
+    table_header(["file", "papers", "seconds", "papers/s", "peak RSS MiB", "vs target"], align="lrrrrl")
     for name, papers, seconds, rss in rows:
         per_s = papers / seconds
         verdict = f"{per_s / TARGET:.1f}x" if rss is not None else f"import is {rate / per_s:.0f}x faster"
         rss_text = f"{rss:,.0f}" if rss is not None else "-"
-        print(f"| {name} | {papers:,} | {seconds:,.1f} | {per_s:,.0f} | {rss_text} | {verdict} |")
+        table_row(name, f"{papers:,}", f"{seconds:,.1f}", f"{per_s:,.0f}", rss_text, verdict)
 
 
 if __name__ == "__main__":

@@ -11,33 +11,22 @@ MRR@10 and the median milliseconds per query of each, in one run.
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import SHARED, django_setup, parser_make, table_header, table_row
 
 INDEX = "bench_paper_fts"
 TSV = "to_tsvector('english', coalesce(title, '') || ' ' || coalesce(abstract, ''))"
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    args = parser.parse_args()
+    args = parser_make(__doc__, database=True).parse_args()
     if not args.database_url.startswith("postgres"):
         sys.exit("give --database-url postgres://...")
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
+    django_setup(args)
     from django.db import connection
 
     from physlit.corpus.models import Paper
@@ -45,9 +34,7 @@ def main() -> None:
     from physlit.ml.encoder import paper_text
     from physlit.search.keyword import KeywordIndex
 
-    questions = [
-        json.loads(line) for line in open(Path(settings.SHARED_DIR) / "eval" / "dev-questions.jsonl")
-    ]
+    questions = [json.loads(line) for line in open(SHARED / "eval" / "dev-questions.jsonl")]
     gold = dict(Paper.objects.values_list("arxiv_id", "pk"))
     rows = list(Paper.objects.order_by("pk").values_list("pk", "title", "abstract"))
     pks = [r[0] for r in rows]
@@ -91,18 +78,15 @@ def main() -> None:
             cursor.execute(f"DROP INDEX IF EXISTS {INDEX}")
 
     print(f"\nkeyword ranking on dev-questions.jsonl ({len(questions)} questions), {len(rows):,} papers\n")
-    print("| engine | Recall@1 | Recall@10 | MRR@10 | ms/query (median) | index build s |")
-    print("|---|---|---|---|---|---|")
+    table_header(["engine", "Recall@1", "Recall@10", "MRR@10", "ms/query (median)", "index build s"])
     builds = {"bm25s": bm25_build, "postgres": fts_build}
     labels = {
         "bm25s": "bm25s (BM25, stemmed, stop words)",
         "postgres": "PostgreSQL FTS (GIN, ts_rank_cd, OR)",
     }
     for name, (m, ms) in results.items():
-        print(
-            f"| {labels[name]} | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} | {ms:.1f} | "
-            f"{builds[name]:.0f} |"
-        )
+        metrics = (f"{m[key]:.3f}" for key in ("R@1", "R@10", "MRR@10"))
+        table_row(labels[name], *metrics, f"{ms:.1f}", f"{builds[name]:.0f}")
 
 
 if __name__ == "__main__":

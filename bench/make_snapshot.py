@@ -3,11 +3,12 @@
 Copy 0 keeps the source ids; later copies get new unique, valid arXiv ids ("9k01.NNNNN") arXiv never issued.
 """
 
-import argparse
 import gzip
 import json
 import re
 from pathlib import Path
+
+from harness import parser_make
 
 _ID_FIELD = re.compile(rb'^\{"id": ?"([^"]*)"')
 
@@ -45,7 +46,7 @@ def snapshot_scale(source: Path, dest: Path, copies: int = 10) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = parser_make(__doc__)
     parser.add_argument("source", type=Path)
     parser.add_argument("dest", type=Path)
     parser.add_argument("--copies", type=int, default=10)

@@ -7,27 +7,24 @@ paper of the dev and hard questions plus random others (random.Random(SEED)), in
         /tmp/physlit-dev10k.jsonl && .venv/bin/python manage.py build_index'
 """
 
-import argparse
 import gzip
 import json
-import os
 import random
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
+from harness import QUESTION_FILES, SHARED, parser_make
+
 SEED = 0
 
 
 def main() -> None:
-    formatter = argparse.RawDescriptionHelpFormatter
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=formatter)
+    parser = parser_make(__doc__)
     parser.add_argument("--size", type=int, default=10_000)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--data", type=Path, default=SHARED / "data" / "arxiv-physics-83k.jsonl.gz")
     args = parser.parse_args()
     gold = set()
-    for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl"):
+    for name in QUESTION_FILES:
         with open(SHARED / "eval" / name) as f:
             gold |= {json.loads(line)["id"] for line in f}
     with gzip.open(args.data, "rt") as f:

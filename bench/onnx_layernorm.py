@@ -11,29 +11,18 @@ Rounds interleave the two sessions and each takes its fastest round.
 
 from __future__ import annotations
 
-import argparse
 import copy
-import json
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from harness import ROOT, parser_make, questions_texts, table_header, table_row
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from bench.encode_speed import default_data, papers_sample  # noqa: E402
 from physlit.ml import encoder as enc  # noqa: E402
-
-SHARED = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
-
-
-def questions() -> list[str]:
-    names = ("dev-questions.jsonl", "dev-questions-hard.jsonl")
-    return [json.loads(line)["question"] for n in names for line in (SHARED / "eval" / n).open()]
 
 
 def fused_again(encoder: enc.Encoder, threads: int) -> enc.Encoder:
@@ -51,15 +40,13 @@ def fused_again(encoder: enc.Encoder, threads: int) -> enc.Encoder:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = parser_make(__doc__)
     parser.add_argument("--data", type=Path, default=default_data())
     parser.add_argument("--n", type=int, default=1000, help="papers to time (papers/s)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cache-dir", type=Path, default=ROOT / "var" / "models" / "onnx")
     args = parser.parse_args()
-    asked = questions()
+    asked = questions_texts()
     papers = papers_sample(args.data, args.n, 0)
     rows = []
     for backend in ("onnx-int8", "onnx"):
@@ -91,13 +78,18 @@ def main() -> None:
                 )
             )
     print(f"\n{len(asked)} questions, {len(papers)} papers, fastest of {args.rounds} rounds\n")
-    print(
-        "| backend | texts | SkipLayerNormalization (before) | Add + LayerNormalization (now) | speed-up"
-        " | cosine between the two (mean / min) |"
+    table_header(
+        [
+            "backend",
+            "texts",
+            "SkipLayerNormalization (before)",
+            "Add + LayerNormalization (now)",
+            "speed-up",
+            "cosine between the two (mean / min)",
+        ]
     )
-    print("|---|---|---|---|---|---|")
     for row in rows:
-        print("| " + " | ".join(row) + " |")
+        table_row(*row)
 
 
 if __name__ == "__main__":

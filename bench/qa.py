@@ -14,11 +14,9 @@ on them: a check that the rule was not fitted to the first file).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,23 +25,22 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-SHARED = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
+from harness import (
+    ROOT,
+    SHARED,
+    django_setup,
+    free_port,
+    parser_make,
+    questions_texts,
+    table_header,
+    table_row,
+)
+
 TARGETS = {"accuracy": 0.60, "cited": 0.85, "precision_answered": 0.85, "abstention_unanswerable": 0.80}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def quality(questions_path: Path, unanswerable_paths: list[Path]) -> dict:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    django.setup()
+    django_setup()
     from physlit.evaluation.answers import abstention_evaluate, answers_evaluate
     from physlit.evaluation.questions import questions_read
     from physlit.qa.services import answer_compute
@@ -127,9 +124,7 @@ def latency(args, questions: list[str]) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = parser_make(__doc__)
     parser.add_argument("--questions", type=Path, default=SHARED / "eval" / "dev-questions.jsonl")
     data = ROOT / "physlit" / "evaluation" / "data"
     parser.add_argument(
@@ -153,19 +148,13 @@ def main() -> None:
         print_quality(args)
     if args.skip_latency:
         return
-    questions = []
-    for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl"):
-        questions += [
-            json.loads(line)["question"] for line in (SHARED / "eval" / name).read_text().splitlines()
-        ]
-    lat = latency(args, questions)
+    lat = latency(args, questions_texts())
     print(f"\n/api/ask through gunicorn ({args.workers} workers), {args.clients} concurrent clients, "
           f"{lat['requests']} requests\n")  # fmt: skip
-    print("| metric | physlit | target |")
-    print("|---|---|---|")
-    print(f"| p50 latency | {lat['p50']:.2f} s | <= 1.5 s |")
-    print(f"| p95 latency | {lat['p95']:.2f} s | <= 4 s |")
-    print(f"| non-200 responses | {lat['errors']} | 0 |")
+    table_header(["metric", "physlit", "target"])
+    table_row("p50 latency", f"{lat['p50']:.2f} s", "<= 1.5 s")
+    table_row("p95 latency", f"{lat['p95']:.2f} s", "<= 4 s")
+    table_row("non-200 responses", lat["errors"], 0)
 
 
 def print_quality(args) -> None:
@@ -173,8 +162,7 @@ def print_quality(args) -> None:
     p, b = q["physlit"], q["baseline"]
     print(f"\nAnswers on {args.questions.name} ({p['questions']} questions), "
           f"reader: {args.reader or 'registry current'}\n")  # fmt: skip
-    print("| metric | physlit | baseline (best MiniLM sentence of top hybrid paper) | target |")
-    print("|---|---|---|---|")
+    table_header(["metric", "physlit", "baseline (best MiniLM sentence of top hybrid paper)", "target"])
     for key, label in (
         ("accuracy", "answer accuracy"),
         ("cited", "gold paper cited"),
@@ -182,11 +170,11 @@ def print_quality(args) -> None:
         ("abstention", "abstention on dev questions"),
     ):
         target = f">= {TARGETS[key]:.2f}" if key in TARGETS else ""
-        print(f"| {label} | {p[key]:.3f} | {b[key]:.3f} | {target} |")
+        table_row(label, f"{p[key]:.3f}", f"{b[key]:.3f}", target)
     for name, u in q["unanswerable"].items():
         label = f"abstention on unanswerable ({name}, {u['questions']})"
-        print(f"| {label} | {u['abstention']:.3f} | 0.000 | >= {TARGETS['abstention_unanswerable']:.2f} |")
-    print(f"| in-process seconds p50 / p95 | {p['seconds_p50']:.2f} / {p['seconds_p95']:.2f} | | |")
+        table_row(label, f"{u['abstention']:.3f}", "0.000", f">= {TARGETS['abstention_unanswerable']:.2f}")
+    table_row("in-process seconds p50 / p95", f"{p['seconds_p50']:.2f} / {p['seconds_p95']:.2f}", "", "")
 
 
 if __name__ == "__main__":

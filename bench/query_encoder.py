@@ -11,37 +11,20 @@ and hybrid search with each on the dev and hard questions.
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import QUESTION_FILES, SHARED, django_setup, parser_make, table_header, table_row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument("--var-dir", default=os.environ.get("PHYSLIT_VAR_DIR", ""))
+    parser = parser_make(__doc__, database=True, var_dir=True)
     parser.add_argument("--student", help="a query-encoder artifact folder")
     parser.add_argument("--rounds", type=int, default=5, help="timing rounds (median per question)")
     args = parser.parse_args()
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    if args.var_dir:
-        os.environ["PHYSLIT_VAR_DIR"] = args.var_dir
-    os.environ.update(OMP_NUM_THREADS="1", PHYSLIT_ENCODER_THREADS="1", HF_HUB_OFFLINE="1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    import django
-
-    django.setup()
+    django_setup(args, one_thread=True)
     import numpy as np
-    from django.conf import settings
 
     from physlit.evaluation.questions import questions_read
     from physlit.evaluation.search import search_evaluate
@@ -55,11 +38,10 @@ def main() -> None:
     if not student_path:
         sys.exit("no query encoder: run `manage.py train query-encoder` first")
     service.RELOAD_CHECK_SECONDS = float("inf")  # the bench chooses the query encoder below
-    loaded = service._loaded()
+    loaded = service.index_loaded()
     row = loaded.row
     encoders = {"full encoder": encoder_for_index(row), "distilled": encoder_for_index(row, student_path)}
-    files = ("dev-questions.jsonl", "dev-questions-hard.jsonl")
-    questions = {name: questions_read(Path(settings.SHARED_DIR) / "eval" / name) for name in files}
+    questions = {name: questions_read(SHARED / "eval" / name) for name in QUESTION_FILES}
     texts = [q.question for qs in questions.values() for q in qs]
     embedded = {label: e.encode(texts) for label, e in encoders.items()}
     times: dict[str, list[float]] = {label: [] for label in encoders}
@@ -80,23 +62,24 @@ def main() -> None:
         f"{len(texts)} questions, one thread, {encoders['distilled'].backend} for both; "
         f"layers kept: {layers}\n"
     )
-    print("| query encoder | ms per question (mean of medians) | speed-up | cosine to full (mean / min) |")
-    print("|---|---|---|---|")
+    table_header(
+        ["query encoder", "ms per question (mean of medians)", "speed-up", "cosine to full (mean / min)"]
+    )
     for label in encoders:
         ms = statistics.mean(times[label])
         cos = "1 / 1" if label == "full encoder" else f"{cosine.mean():.4f} / {cosine.min():.4f}"
-        print(f"| {label} | {ms:.2f} | {full_ms / ms:.2f}x | {cos} |")
+        table_row(label, f"{ms:.2f}", f"{full_ms / ms:.2f}x", cos)
 
-    print("\n| questions | mode | query encoder | Recall@1 | Recall@10 | MRR@10 |")
-    print("|---|---|---|---|---|---|")
+    print()
+    table_header(["questions", "mode", "query encoder", "Recall@1", "Recall@10", "MRR@10"])
     for name, qs in questions.items():
         m = search_evaluate(qs, modes=("keyword",))["keyword"]  # BM25 alone: what hybrid must beat
-        print(f"| {name} | keyword | - | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} |")
+        table_row(name, "keyword", "-", *(f"{m[key]:.3f}" for key in ("R@1", "R@10", "MRR@10")))
         for mode in ("dense", "hybrid"):
             for label, reference in (("full encoder", row.encoder), ("distilled", student_path)):
                 loaded.query_encoder = reference
                 m = search_evaluate(qs, modes=(mode,))[mode]
-                print(f"| {name} | {mode} | {label} | {m['R@1']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} |")
+                table_row(name, mode, label, *(f"{m[key]:.3f}" for key in ("R@1", "R@10", "MRR@10")))
 
 
 if __name__ == "__main__":

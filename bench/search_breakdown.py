@@ -14,31 +14,14 @@ Recall@10 and @100 of each against the exact filtered top 100.
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import django_setup, parser_make, questions_texts, table_header, table_row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument("--var-dir", default=os.environ.get("PHYSLIT_VAR_DIR", ""))
-    args = parser.parse_args()
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    if args.var_dir:
-        os.environ["PHYSLIT_VAR_DIR"] = args.var_dir
-    os.environ.update(OMP_NUM_THREADS="1", PHYSLIT_ENCODER_THREADS="1", HF_HUB_OFFLINE="1")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    import django
-
-    django.setup()
+    args = parser_make(__doc__, database=True, var_dir=True).parse_args()
+    django_setup(args, one_thread=True)
     from django.conf import settings
     from django.test import Client
 
@@ -46,11 +29,10 @@ def main() -> None:
     from physlit.search import service
     from physlit.search.encoding import encoder_for_index, encoder_load
 
-    path = Path(settings.SHARED_DIR) / "eval" / "dev-questions.jsonl"
-    questions = [json.loads(line)["question"] for line in open(path)]
+    questions = questions_texts(["dev-questions.jsonl"])
     client = Client()
     client.get("/api/search", {"q": questions[0]})  # loads the index and the encoder
-    loaded = service._loaded()
+    loaded = service.index_loaded()
     encoder = encoder_for_index(loaded.row, loaded.query_encoder)  # what papers_search encodes queries with
     vectors = {q: encoder.encode([q])[0] for q in questions}
     top = {q: [h.paper_id for h in service.papers_search(query=q, k=10)] for q in questions}
@@ -65,11 +47,11 @@ def main() -> None:
         (f"query encoding ({encoder.backend})", ms(lambda q: encoder.encode([q]))),
         (
             f"dense search, top {settings.PHYSLIT_SEARCH_CANDIDATES} ({loaded.row.dense_kind})",
-            ms(lambda q: service._dense(loaded, vectors[q], settings.PHYSLIT_SEARCH_CANDIDATES, None)),
+            ms(lambda q: service.dense_ranked(loaded, vectors[q], settings.PHYSLIT_SEARCH_CANDIDATES, None)),
         ),
         (
             f"BM25, top {settings.PHYSLIT_SEARCH_CANDIDATES}",
-            ms(lambda q: service._keyword(loaded, q, settings.PHYSLIT_SEARCH_CANDIDATES, None)),
+            ms(lambda q: service.keyword_ranked(loaded, q, settings.PHYSLIT_SEARCH_CANDIDATES, None)),
         ),
         ("reading the 10 result rows", ms(lambda q: papers_by_ids(top[q]))),
         (
@@ -83,10 +65,9 @@ def main() -> None:
         built.encode([questions[0]])
         rows.append((f"(for comparison) query encoding ({built.backend})", ms(lambda q: built.encode([q]))))
     print(f"\n{loaded.row.count:,} papers, {len(questions)} questions, one thread\n")
-    print("| step | ms per request |")
-    print("|---|---|")
+    table_header(["step", "ms per request"])
     for name, value in rows:
-        print(f"| {name} | {value:.1f} |")
+        table_row(name, f"{value:.1f}")
     if loaded.row.dense_kind != "exact":
         filtered(loaded, encoder, settings.PHYSLIT_IVF_NPROBE)
 
@@ -95,7 +76,6 @@ def filtered(loaded, encoder, nprobe: int, k: int = 100) -> None:
     """Filtered dense search per category: physlit's against the method it replaced, same queries."""
     import faiss
     import numpy as np
-    from django.conf import settings
 
     from physlit.ml import vectors
     from physlit.search import service
@@ -111,18 +91,12 @@ def filtered(loaded, encoder, nprobe: int, k: int = 100) -> None:
     def physlit(q: np.ndarray, allowed: np.ndarray) -> np.ndarray:
         return vectors.index_search(loaded.dense, q[None, :], k, allowed_ids=allowed, nprobe=nprobe)[1][0]
 
-    texts = [
-        json.loads(line)["question"]
-        for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl")
-        for line in open(Path(settings.SHARED_DIR) / "eval" / name)
-    ]
-    queries = encoder.encode(texts)
+    queries = encoder.encode(questions_texts())
     stored = vectors.index_vectors(loaded.dense, loaded.ids)
     print(f"\nDense search with a category filter, top {k}, {len(queries)} questions, one thread\n")
-    print("| category | papers allowed | method | ms per query | Recall@10 | Recall@100 |")
-    print("|---|---|---|---|---|---|")
+    table_header(["category", "papers allowed", "method", "ms per query", "Recall@10", "Recall@100"])
     for category in ("quant-ph", "hep-th", "astro-ph", "gr-qc", "cond-mat"):
-        mask = service._mask(loaded, service.SearchFilters(category=category))
+        mask = service.filter_mask(loaded, service.SearchFilters(category=category))
         allowed = loaded.ids[mask]
         truth = [allowed[np.argsort(-(stored[mask] @ q))[:k]] for q in queries]
         for label, search in (("replaced: hash set, 4 x nprobe / exact", replaced), ("physlit", physlit)):
@@ -131,7 +105,7 @@ def filtered(loaded, encoder, nprobe: int, k: int = 100) -> None:
             ms = 1000 * (time.perf_counter() - start) / len(queries)
             r10 = np.mean([len(set(f[:10]) & set(t[:10])) / 10 for f, t in zip(found, truth)])
             r100 = np.mean([len(set(f) & set(t)) / k for f, t in zip(found, truth)])
-            print(f"| {category} | {len(allowed):,} | {label} | {ms:.2f} | {r10:.3f} | {r100:.3f} |")
+            table_row(category, f"{len(allowed):,}", label, f"{ms:.2f}", f"{r10:.3f}", f"{r100:.3f}")
 
 
 if __name__ == "__main__":

@@ -10,13 +10,11 @@ cycled for the whole run; nothing is cached by physlit, so repeats cost the same
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,21 +24,14 @@ import urllib.request
 from pathlib import Path
 
 import psutil
+from harness import QUESTION_FILES, ROOT, SHARED, free_port, parser_make, table_header
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("PHYSLIT_SHARED_DIR", ROOT.parent / "shared"))
 TARGETS = {"p50": 30.0, "p99": 100.0}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def query_paths(k: int) -> list[str]:
     paths = []
-    for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl"):
+    for name in QUESTION_FILES:
         for i, line in enumerate((SHARED / "eval" / name).read_text().splitlines()):
             params = {"q": json.loads(line)["question"], "k": k}
             if i % 5 == 0:
@@ -79,9 +70,8 @@ def cpu_seconds(workers: list[psutil.Process]) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument("--var-dir", default=os.environ.get("PHYSLIT_VAR_DIR", str(ROOT / "var")))
+    parser = parser_make(__doc__, database=True, var_dir=True)
+    parser.set_defaults(var_dir=os.environ.get("PHYSLIT_VAR_DIR", str(ROOT / "var")))
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=60)
@@ -97,7 +87,8 @@ def main() -> None:
         os.environ,
         DATABASE_URL=args.database_url,
         PHYSLIT_VAR_DIR=args.var_dir,
-        DJANGO_DEBUG="0", DJANGO_SECRET_KEY="physlit-benchmark-only",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="physlit-benchmark-only",
         HF_HUB_OFFLINE="1",
         PYTHONPATH=str(ROOT),
     )
@@ -166,8 +157,7 @@ def main() -> None:
         f"\n/api/search (hybrid, k={args.k}) through gunicorn ({args.workers} workers) with PostgreSQL, "
         f"{args.clients} concurrent clients, {args.seconds} s, {len(paths)} distinct queries\n"
     )
-    print("| metric | physlit | target |")
-    print("|---|---|---|")
+    table_header(["metric", "physlit", "target"])
     print(f"| p50 latency | {p50:.1f} ms | <= {TARGETS['p50']:.0f} ms |")
     print(f"| p90 latency | {parse_ms(dist['90']):.1f} ms | |")
     print(f"| p99 latency | {p99:.1f} ms | <= {TARGETS['p99']:.0f} ms |")

@@ -11,29 +11,15 @@ the same process on the same index: BM25 alone, dense alone, and reciprocal-rank
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import django_setup, parser_make, table_header, table_row
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument("--var-dir", default=os.environ.get("PHYSLIT_VAR_DIR", ""))
-    args = parser.parse_args()
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    if args.var_dir:
-        os.environ["PHYSLIT_VAR_DIR"] = args.var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import django
-
-    django.setup()
+    args = parser_make(__doc__, database=True, var_dir=True).parse_args()
+    django_setup(args)
     from django.conf import settings
 
     from physlit.evaluation.questions import questions_read
@@ -56,11 +42,10 @@ def main() -> None:
     for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl"):
         questions = questions_read(Path(settings.SHARED_DIR) / "eval" / name)
         print(f"{name} ({len(questions)} questions)\n")
-        print("| retriever | Recall@1 | Recall@5 | Recall@10 | MRR@10 |")
-        print("|---|---|---|---|---|")
+        table_header(["retriever", "Recall@1", "Recall@5", "Recall@10", "MRR@10"])
         for label, mode, fusion in runs:
             m = search_evaluate(questions, modes=(mode,), fusion=fusion)[mode]
-            print(f"| {label} | {m['R@1']:.3f} | {m['R@5']:.3f} | {m['R@10']:.3f} | {m['MRR@10']:.3f} |")
+            table_row(label, *(f"{m[key]:.3f}" for key in ("R@1", "R@5", "R@10", "MRR@10")))
         print()
 
 

@@ -16,16 +16,13 @@ with the current summarizer, papers/s on this machine.
 
 from __future__ import annotations
 
-import argparse
 import gzip
 import json
 import os
-import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from harness import django_setup, parser_make, table_header, table_row
 
 
 def dev_papers(snapshot: Path, questions: Path) -> tuple[list[dict], list[str]]:
@@ -48,24 +45,12 @@ def dev_papers(snapshot: Path, questions: Path) -> tuple[list[dict], list[str]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL", ""))
-    parser.add_argument("--var-dir", default=os.environ.get("PHYSLIT_VAR_DIR", ""))
+    parser = parser_make(__doc__, database=True, var_dir=True)
     parser.add_argument(
         "--throughput", type=int, default=0, help="papers to summarize for the speed (0: skip)"
     )
     args = parser.parse_args()
-    if args.database_url:
-        os.environ["DATABASE_URL"] = args.database_url
-    if args.var_dir:
-        os.environ["PHYSLIT_VAR_DIR"] = args.var_dir
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import django
-
-    django.setup()
+    django_setup(args)
     from django.conf import settings
     from rouge_score import rouge_scorer
 
@@ -105,30 +90,43 @@ def main() -> None:
     candidates["best single sentence (oracle ceiling)"] = oracle
     table = rouge_table(candidates, refs)
     print(f"\n{len(papers)} dev papers with a tldr\n")
-    print("| summary | ROUGE-1 | ROUGE-2 | ROUGE-L | words | unsupported numbers | rejected by guard |")
-    print("|---|---|---|---|---|---|---|")
+    table_header(
+        ["summary", "ROUGE-1", "ROUGE-2", "ROUGE-L", "words", "unsupported numbers", "rejected by guard"]
+    )
     for name, m in table.items():
         numbers = sum(
             any(p.isdigit() for p in unsupported(t, a)) for t, a in zip(candidates[name], abstracts)
         )
         rej = rejected.get(name, ("-", 0))[0]
-        print(
-            f"| {name} | {m['ROUGE-1']:.1f} | {m['ROUGE-2']:.1f} | {m['ROUGE-L']:.1f} | {m['words']:.1f} | "
-            f"{100 * numbers / len(papers):.0f} % | {rej} |"
+        table_row(
+            name,
+            *(f"{m[key]:.1f}" for key in ("ROUGE-1", "ROUGE-2", "ROUGE-L", "words")),
+            f"{100 * numbers / len(papers):.0f} %",
+            rej,
         )
     if versions:
-        print(
-            "\n| version | units | training papers | train s | validation score | baseline on val "
-            "| dev tldr ROUGE-L |"
+        print()
+        table_header(
+            [
+                "version",
+                "units",
+                "training papers",
+                "train s",
+                "validation score",
+                "baseline on val",
+                "dev tldr ROUGE-L",
+            ]
         )
-        print("|---|---|---|---|---|---|---|")
         for version in versions:
             name = f"{version.label} ({version.metrics.get('level', '?')}s, {version.status})"
-            print(
-                f"| {version.label} | {version.metrics.get('level')} | "
-                f"{version.metrics.get('train_papers')} | "
-                f"{version.train_seconds:.0f} | {version.score:.2f} | {version.baseline_score or 0:.2f} "
-                f"({version.metrics.get('baseline')}) | {table[name]['ROUGE-L']:.1f} |"
+            table_row(
+                version.label,
+                version.metrics.get("level"),
+                version.metrics.get("train_papers"),
+                f"{version.train_seconds:.0f}",
+                f"{version.score:.2f}",
+                f"{version.baseline_score or 0:.2f} ({version.metrics.get('baseline')})",
+                f"{table[name]['ROUGE-L']:.1f}",
             )
     if args.throughput:
         ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True)[: args.throughput])

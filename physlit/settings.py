@@ -59,8 +59,10 @@ INSTALLED_APPS = [
     "physlit.training",
     "physlit.evaluation",
     "physlit.web",
-    "physlit.devtools",
 ]
+# `manage.py fake_arxiv` (a dev command serving the test suite's fake arXiv) only where tests/ is at hand.
+if DEBUG or envbool("PHYSLIT_DEVTOOLS"):
+    INSTALLED_APPS.append("physlit.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

@@ -6,7 +6,7 @@ Use: `pytest_plugins = ["tests.harvest_fixtures"]` in a test module, then take `
 import pytest
 
 from physlit.corpus.models import Paper
-from physlit.devtools.fake_arxiv import FakeArxiv
+from tests.support.fake_arxiv import FakeArxiv
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from django.db import connection
 
 from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestRun, Paper
-from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
+from tests.support.fake_arxiv import FakeArxiv, generate_records
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 import requests
 from arxiv import _feed
+from django.core.management import CommandError, call_command
 
-from physlit.devtools.fake_arxiv import FakeArxiv, generate_records, load_records
+from tests.support.fake_arxiv import FakeArxiv, generate_records, load_records
 
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -356,3 +357,9 @@ def test_fake_arxiv_command_serves_until_interrupted():
         process.send_signal(signal.SIGINT)
         process.wait(timeout=10)
     assert process.returncode == 0
+
+
+def test_fake_arxiv_command_without_the_test_suite_says_so(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tests.support.fake_arxiv", None)  # as in the Docker image
+    with pytest.raises(CommandError, match="tests/support/fake_arxiv.py"):
+        call_command("fake_arxiv", "--port", "0")

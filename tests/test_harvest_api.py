@@ -12,12 +12,12 @@ from arxiv import _feed
 
 from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestCursor, HarvestRun, Paper
-from physlit.devtools.fake_arxiv import generate_records
 from physlit.harvest import api
 from physlit.harvest.api import _check_feed, api_client, api_record
 from physlit.harvest.errors import HarvestError, HarvestNetworkError
 from physlit.harvest.records import clean_text
 from physlit.harvest.services import papers_harvest
+from tests.support.fake_arxiv import generate_records
 
 pytest_plugins = ["tests.harvest_fixtures"]
 
@@ -183,6 +183,17 @@ def test_api_faults_are_retried_transparently(fake_arxiv, settings):
 
     assert run.status == "succeeded" and Paper.objects.count() == 12
     assert [r.fault for r in fake_arxiv.requests] == ["status", "malformed", "drop", "", "empty", "", ""]
+
+
+def test_transport_and_body_faults_share_one_retry_budget(fake_arxiv):
+    fake_arxiv.add(generate_records(12, categories=["hep-th"]))
+    fake_arxiv.fail_next(1, status=503, retry_after=0)  # retried inside urllib3
+    fake_arxiv.malformed_next(1)  # retried by http_get
+    fake_arxiv.drop_next(1)  # the third fault, with PHYSLIT_HARVEST_RETRIES=2 in the fixture
+
+    with pytest.raises(HarvestNetworkError, match="gave up after 3 attempts"):
+        harvest_api()
+    assert [r.fault for r in fake_arxiv.requests] == ["status", "malformed", "drop"]
 
 
 def test_api_page_that_stays_empty_is_a_network_error(fake_arxiv):

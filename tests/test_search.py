@@ -1,10 +1,10 @@
 """Search through the real path: papers stored, index built with the packaged MiniLM, queries answered."""
 
-import fcntl
 from datetime import date
 
 import numpy as np
 import pytest
+from filelock import FileLock
 
 from physlit.corpus.models import Paper
 from physlit.harvest.records import PaperRecord, VersionRecord
@@ -156,8 +156,7 @@ def test_interrupted_build_leaves_the_previous_index_serving(indexed, monkeypatc
 
 
 def test_only_one_writer_at_a_time(indexed, search_settings):
-    with open(search_settings.PHYSLIT_INDEX_DIR / "build.lock", "w") as held:
-        fcntl.flock(held, fcntl.LOCK_EX)
+    with FileLock(search_settings.PHYSLIT_INDEX_DIR / "build.lock"):
         with pytest.raises(IndexBusy):
             index_build(wait=False)
 
@@ -212,8 +211,8 @@ def test_zscore_fusion_keeps_a_decisive_keyword_match_first():
 
 def test_daily_task_harvests_then_adds_new_papers_to_the_index(indexed, settings):
     from physlit import celery_app
-    from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
     from physlit.tasks import harvest_then_index
+    from tests.support.fake_arxiv import FakeArxiv, generate_records
 
     if not celery_app.conf.task_always_eager:
         pytest.skip("CELERY_BROKER_URL is set: tasks go to workers")

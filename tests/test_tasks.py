@@ -12,9 +12,9 @@ from django.conf import settings
 from physlit import celery_app
 from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestRun, Paper
-from physlit.devtools.fake_arxiv import FakeArxiv, generate_records
 from physlit.harvest.errors import HarvestNetworkError
 from physlit.tasks import harvest_papers, harvest_then_index
+from tests.support.fake_arxiv import FakeArxiv, generate_records
 
 
 @pytest.fixture

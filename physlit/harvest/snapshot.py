@@ -117,7 +117,7 @@ def snapshot_record(obj: Any) -> PaperRecord:
     )
 
 
-def _open_lines(path: Path, stack: ExitStack) -> tuple[BinaryIO, Iterable[bytes]]:
+def snapshot_lines_open(path: Path, stack: ExitStack) -> tuple[BinaryIO, Iterable[bytes]]:
     """The raw file (whose position drives the progress bar) and its lines, gunzipped if needed."""
     raw = stack.enter_context(open(path, "rb"))
     is_gzip = raw.read(2) == GZIP_MAGIC
@@ -125,7 +125,7 @@ def _open_lines(path: Path, stack: ExitStack) -> tuple[BinaryIO, Iterable[bytes]
     return raw, stack.enter_context(gzip.GzipFile(fileobj=raw)) if is_gzip else raw
 
 
-def _parsed_lines(lines: Iterable[bytes]) -> Iterator[tuple[int, PaperRecord | str]]:
+def snapshot_lines_parse(lines: Iterable[bytes]) -> Iterator[tuple[int, PaperRecord | str]]:
     """(line number, record) for good lines, (line number, reason) for malformed ones; blank lines skipped."""
     for lineno, line in enumerate(lines, start=1):
         if not line.strip():
@@ -184,7 +184,7 @@ def snapshot_import(
 
     try:
         with ExitStack() as stack:
-            raw, lines = _open_lines(path, stack)
+            raw, lines = snapshot_lines_open(path, stack)
             bar = stack.enter_context(
                 tqdm(
                     total=path.stat().st_size,
@@ -197,7 +197,7 @@ def snapshot_import(
             )
             if progress:
                 stack.enter_context(logging_redirect_tqdm())
-            for lineno, item in _parsed_lines(lines):
+            for lineno, item in snapshot_lines_parse(lines):
                 run.records_seen += 1
                 if isinstance(item, str):
                     counts["malformed"] += 1

@@ -5,19 +5,20 @@ than the current index are embedded and added. One writer at a time (a file lock
 the new row becomes current only once its folder is complete, so an interrupted build changes nothing.
 """
 
-import fcntl
 import logging
-import os
 import shutil
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
+from filelock import FileLock, Timeout
 
 from physlit.corpus.models import Paper
 from physlit.ml.encoder import paper_text
+from physlit.ml.files import atomic_folder, stale_temporaries_remove
 from physlit.search.encoding import encoder_for_index, encoder_load, encoder_reference
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
@@ -38,18 +39,20 @@ def index_current() -> SearchIndex | None:
 
 
 @contextmanager
-def _writer_lock(wait: bool):
+def _writer_lock(wait: bool) -> Iterator[None]:
+    """Hold the index folder's build.lock (an OS lock: a killed build releases it); IndexBusy if taken
+    and not `wait`."""
     folder = Path(settings.PHYSLIT_INDEX_DIR)
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "build.lock", "w") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError as exc:
-            raise IndexBusy("another index build is running") from exc
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    lock = FileLock(folder / "build.lock")
+    try:
+        lock.acquire(timeout=-1 if wait else 0)
+    except Timeout as exc:
+        raise IndexBusy("another index build is running") from exc
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def index_build(
@@ -111,8 +114,8 @@ def index_build(
             parent=None if full else current,
         )
         final = Path(settings.PHYSLIT_INDEX_DIR) / f"{row.pk:06d}"
-        tmp = final.with_name(final.name + ".tmp")
-        _remove_stale(Path(settings.PHYSLIT_INDEX_DIR))
+        # Left by builds that were killed: we hold the writer lock, so none is in progress.
+        stale_temporaries_remove(final.parent)
         try:
             if dense is None:
                 dense = vectors.index_new(
@@ -133,16 +136,14 @@ def index_build(
                 if pk in texts:
                     texts[pk] = paper_text(title, abstract)
             keyword = KeywordIndex.build([texts[pk] for pk in ids.tolist()])
-            tmp.mkdir(parents=True)
-            vectors.index_save(dense, tmp / "dense.faiss")
-            keyword.save(tmp / "keyword")
-            np.save(tmp / "ids.npy", ids)
-            os.replace(tmp, final)
+            with atomic_folder(final) as tmp:
+                vectors.index_save(dense, tmp / "dense.faiss")
+                keyword.save(tmp / "keyword")
+                np.save(tmp / "ids.npy", ids)
         except BaseException as exc:
             row.status = SearchIndex.Status.FAILED
             row.error = repr(exc)
             row.save(update_fields=["status", "error"])
-            shutil.rmtree(tmp, ignore_errors=True)
             raise
         row.path = str(final)
         row.count = len(ids)
@@ -208,8 +209,3 @@ def _prune(*, keep: tuple) -> None:
         if folder.is_dir() and folder.name.isdigit() and folder.name not in kept:
             shutil.rmtree(folder, ignore_errors=True)
 
-
-def _remove_stale(folder: Path) -> None:
-    """Folders left by builds that were killed (we hold the writer lock, so none is in progress)."""
-    for path in folder.glob("*.tmp"):
-        shutil.rmtree(path, ignore_errors=True)
