@@ -23,9 +23,9 @@ def tiny_base(tmp_path_factory):
     """A sentence-transformers folder: 2-layer BERT of width 32, mean pooling, normalised."""
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from physlit.ml.encoder import _packaged_model_path
+    from physlit.ml.encoder import packaged_model_path
 
-    packaged = _packaged_model_path()
+    packaged = packaged_model_path()
     folder = tmp_path_factory.mktemp("tiny-encoder")
     tokenizer = AutoTokenizer.from_pretrained(packaged)
     config = BertConfig(

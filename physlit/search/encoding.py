@@ -27,9 +27,9 @@ def encoder_base_model() -> str:
     """Folder of the configured (untrained) encoder: where `train encoder` starts from."""
     if settings.PHYSLIT_ENCODER:
         return settings.PHYSLIT_ENCODER
-    from physlit.ml.encoder import _packaged_model_path
+    from physlit.ml.encoder import packaged_model_path
 
-    return str(_packaged_model_path())
+    return str(packaged_model_path())
 
 
 def encoder_reference() -> str:
