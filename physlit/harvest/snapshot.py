@@ -97,7 +97,8 @@ def snapshot_record(obj: Any) -> PaperRecord:
     first = next((v for v in dated if v.version == 1), min(dated, key=lambda v: v.version, default=None))
     latest = max(dated, key=lambda v: v.version, default=None)
     # Kaggle's update_date moves when metadata (e.g. a journal ref) changes without a new version.
-    candidates = [d for d in (latest and latest.submitted.date(), parse_date(_text(obj, "update_date"))) if d]
+    latest_date = latest.submitted.date() if latest and latest.submitted else None
+    candidates = [d for d in (latest_date, parse_date(_text(obj, "update_date"))) if d]
     return PaperRecord(
         arxiv_id=arxiv_id,
         source=SOURCE,
@@ -111,7 +112,7 @@ def snapshot_record(obj: Any) -> PaperRecord:
         report_no=_text(obj, "report-no"),
         license=_text(obj, "license"),
         submitter=_text(obj, "submitter"),
-        first_submitted=first.submitted.date() if first else None,
+        first_submitted=first.submitted.date() if first and first.submitted else None,
         last_updated=max(candidates, default=None),
         versions=versions,
     )
@@ -167,7 +168,8 @@ def snapshot_import(
         source=SOURCE,
         params={"path": str(path), "categories": wanted, "limit": limit, "batch_size": batch_size},
     )
-    result, stored, batch = UpsertResult(), 0, []
+    result, stored = UpsertResult(), 0
+    batch: list[PaperRecord] = []
     started = time.monotonic()
 
     def flush() -> None:

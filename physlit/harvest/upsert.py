@@ -103,7 +103,7 @@ def _category_rows(paper: Paper) -> list[tuple]:
     return [(paper.pk, c, category_archive(c), i == 0) for i, c in enumerate(dict.fromkeys(paper.categories))]
 
 
-def _bulk_insert(model: type[models.Model], columns: Sequence[str], rows: list[Sequence]) -> None:
+def _bulk_insert(model: type[models.Model], columns: Sequence[str], rows: Sequence[Sequence]) -> None:
     """Insert rows (values in `columns` order, by attname) without saving pks back: COPY on PostgreSQL,
     several times faster than bulk_create with no model instances to build; bulk_create elsewhere.
     """

@@ -276,7 +276,7 @@ def contrastive_train(
     return _stats(progress, device, config)
 
 
-def _stats(progress: TrainProgress, device, config: ContrastiveConfig) -> TrainStats:
+def _stats(progress: TrainProgress, device, config: ContrastiveConfig | DistillConfig) -> TrainStats:
     return TrainStats(
         steps=progress.step,
         examples=progress.examples,

@@ -153,7 +153,7 @@ def span_candidates(sentence: str) -> list[tuple[str, int, int]]:
             if end - start >= 2:
                 found.setdefault((start, end), kind)
     for m in _PHRASE_LEAD.finditer(sentence):
-        words = []
+        words: list[tuple[int, int]] = []
         for w in re.finditer(r"[A-Za-z$][A-Za-z0-9\-$^{}_\\]*", sentence[m.end() :]):
             if (words and w.start() > words[-1][1] + 1) or w.group(0).lower() in STOP_WORDS:
                 break
@@ -173,8 +173,8 @@ def span_features(
     """(n, SPAN_FEATURES) float32: kind, overlap with the question, distance to the question's words."""
     q_set = set(content_stems(question))
     numeric = bool(_NUMERIC_QUESTION.search(question))
-    tokens = [(m.start(), m.group(0).lower()) for m in _WORD.finditer(sentence)]
-    tokens = [(pos, w, stem(w)) for pos, w in tokens]
+    words = [(m.start(), m.group(0).lower()) for m in _WORD.finditer(sentence)]
+    tokens = [(pos, w, stem(w)) for pos, w in words]
     anchors = [pos for pos, _, s in tokens if s in q_set]
     rows = []
     for kind, start, end in spans:
@@ -310,7 +310,8 @@ class Reader:
         weights = {
             f"{name}.{k}": v for name in ("sentence", "span") for k, v in self._mlp(name).state().items()
         }
-        np.savez(folder / "reader.npz", **weights)
+        # Float arrays only: saying so also keeps `weights` from reading as the allow_pickle flag.
+        np.savez(folder / "reader.npz", allow_pickle=False, **weights)
         doc = {
             "format": READER_FORMAT,
             "config": self.config.__dict__,

@@ -83,26 +83,29 @@ def index_build(
             or (current.encoder, current.encoder_fingerprint) != (reference, encoder.fingerprint)
             or not (Path(current.path) / "dense.faiss").is_file()
         )
-        if not full and current.encoder_backend != encoder.backend:
+        parent = None if full else current  # the index this build extends (None: a full build)
+        if parent is not None and parent.encoder_backend != encoder.backend:
             # Same weights, another numeric backend configured: new papers are embedded the way the index
             # was, so one index never mixes backends; `build_index --rebuild` switches.
-            encoder = encoder_load(reference, current.encoder_backend)
+            encoder = encoder_load(reference, parent.encoder_backend)
         started = time.monotonic()
         in_db = np.fromiter(Paper.objects.values_list("pk", flat=True), dtype=np.int64)
         if len(in_db) == 0:
             return current
-        dense = None if full else vectors.index_load(Path(current.path) / "dense.faiss")
-        indexed = np.empty(0, np.int64) if full else vectors.index_ids(dense)
-        new = np.setdiff1d(in_db, indexed)
-        gone = np.setdiff1d(indexed, in_db)
+        dense = None
+        indexed = np.empty(0, np.int64)
         revised = np.empty(0, np.int64)
         rekind = False  # the corpus has crossed PHYSLIT_IVF_THRESHOLD: same vectors, other kind of index
-        if not full:
-            changed = Paper.objects.filter(updated_at__gt=current.created_at).values_list("pk", flat=True)
+        if parent is not None:
+            dense = vectors.index_load(Path(parent.path) / "dense.faiss")
+            indexed = vectors.index_ids(dense)
+            changed = Paper.objects.filter(updated_at__gt=parent.created_at).values_list("pk", flat=True)
             revised = np.intersect1d(np.fromiter(changed, dtype=np.int64), indexed)
             rekind = vectors.index_kind(dense) != vectors.kind_for(len(in_db), settings.PHYSLIT_IVF_THRESHOLD)
-            if not (len(new) or len(gone) or len(revised) or rekind):
-                return current
+        new = np.setdiff1d(in_db, indexed)
+        gone = np.setdiff1d(indexed, in_db)
+        if parent is not None and not (len(new) or len(gone) or len(revised) or rekind):
+            return current
 
         row = SearchIndex.objects.create(
             status=SearchIndex.Status.BUILDING,
@@ -111,7 +114,7 @@ def index_build(
             encoder_backend=encoder.backend,
             encoder_fingerprint=encoder.fingerprint,
             dim=encoder.dim,
-            parent=None if full else current,
+            parent=parent,
         )
         final = Path(settings.PHYSLIT_INDEX_DIR) / f"{row.pk:06d}"
         # Left by builds that were killed: we hold the writer lock, so none is in progress.

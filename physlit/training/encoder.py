@@ -28,7 +28,8 @@ def _corpus_pairs() -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
     """(title, abstract) of the training papers and of the held-out ones (physlit.ml.encoder_training)."""
     from physlit.ml.encoder_training import held_out
 
-    train, validation = [], []
+    train: list[tuple[str, str]] = []
+    validation: list[tuple[str, str]] = []
     rows = Paper.objects.order_by("pk").values_list("arxiv_id", "title", "abstract").iterator(chunk_size=5000)
     for arxiv_id, title, abstract in rows:
         (validation if held_out(arxiv_id) else train).append((title, abstract))

@@ -38,7 +38,8 @@ class CachedEncoder:
     """The search encoder with a memo, so each sentence is embedded once per training run."""
 
     def __init__(self, encode: Callable[[Sequence[str]], np.ndarray]) -> None:
-        self._encode, self._memo = encode, {}
+        self._encode = encode
+        self._memo: dict[str, np.ndarray] = {}
 
     def warm(self, texts: Sequence[str]) -> None:
         todo = list(dict.fromkeys(t for t in texts if t not in self._memo))
@@ -66,7 +67,9 @@ def validation_evaluate(reader, groups: Sequence[Group], encode) -> dict:
     accuracy of answering right vs abstaining there.
     score = mean of the three.
     """
-    pos_conf, neg_conf, right, exact, unanswerable_conf = [], [], [], [], []
+    pos_conf: list[float] = []
+    neg_conf: list[float] = []
+    right, exact, unanswerable_conf = [], [], []
     for group in groups:
         readings = reader.read(group.question, _reader_candidates(group), encode)
         best = int(np.argmax([r.probability for r in readings]))
@@ -113,7 +116,8 @@ def _design(reader, groups: Sequence[Group], encode):
     """Feature matrices for the sentence scorer and the span scorer, with labels and group ids."""
     from physlit.ml.reader import sentence_features, span_candidates, span_features
 
-    xs, ys, gs, span_x, span_y, span_g = [], [], [], [], [], []
+    ys: list[int] = []
+    xs, gs, span_x, span_y, span_g = [], [], [], [], []
     for gi, group in enumerate(groups):
         cands = _reader_candidates(group)
         vecs = encode([group.question, *[c.text for c in cands]])
@@ -207,8 +211,9 @@ def reader_train(
             baseline = 0.0
     log(f"validation: {json.dumps({k: round(v, 4) for k, v in metrics.items()})}; current reader: {baseline}")
     train_seconds = time.monotonic() - started
+    base = "features over all-MiniLM-L6-v2 (the search encoder)"
     meta = {
-        "base": "features over all-MiniLM-L6-v2 (the search encoder)",
+        "base": base,
         "metrics": metrics,
         "train_groups": len(train_groups),
         "data": "cloze pseudo-questions from abstract sentences (physlit.qa.pseudo) with same-abstract and "
@@ -217,7 +222,7 @@ def reader_train(
     path = artifact_write(settings.PHYSLIT_MODELS_DIR, "reader", lambda folder: reader.save(folder, meta))
     return TrainResult(
         path=path,
-        base=meta["base"],
+        base=base,
         score=metrics["score"],
         baseline_score=baseline,
         metrics={**metrics, "papers": len(papers), "groups_available": len(groups)},

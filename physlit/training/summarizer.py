@@ -44,7 +44,7 @@ def corpus_split(
     )
     val = sorted((r for r in rows if _crc(r[0]) % 10 == 0), key=lambda r: _crc("order:" + r[0]))
     tr = sorted((r for r in rows if _crc(r[0]) % 10 != 0), key=lambda r: _crc("order:" + r[0]))
-    passing = []
+    passing: list[tuple] = []
     for row in val:
         if len(passing) == validation:
             break
@@ -197,7 +197,7 @@ def summarizer_train(
     )
 
 
-def _past(deadline: float) -> bool:
+def _past(deadline: float | None) -> bool:
     import time
 
-    return time.monotonic() >= deadline
+    return deadline is not None and time.monotonic() >= deadline
