@@ -11,8 +11,6 @@ from physlit.ml.encoder import get_encoder
 from physlit.registry.models import ModelVersion
 from physlit.training.services import model_train
 
-pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
-
 
 def test_paper_pairs_use_title_or_one_abstract_sentence():
     papers = [("A title", "First sentence here. Second one follows. Third closes it.")] * 20
@@ -43,7 +41,7 @@ def test_held_out_slice_is_fixed_and_small():
     assert [et.held_out(i) for i in ids[:50]] == [et.held_out(i) for i in ids[:50]]
 
 
-def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, adapt_corpus, tiny_base):
+def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, adapt_corpus, tiny_bert):
     lines: list[str] = []
     version = model_train(kind="encoder", max_minutes=5, log=lines.append)
 
@@ -61,7 +59,7 @@ def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, ad
 
     # The artifact is a sentence-transformers folder the serving path loads: ONNX int8 export included,
     # with a new fingerprint (so an index built with it is told apart from the base's).
-    base = get_encoder(tiny_base, backend="onnx-int8", cache_dir=adapt_settings.PHYSLIT_MODELS_DIR / "onnx")
+    base = get_encoder(tiny_bert, backend="onnx-int8", cache_dir=adapt_settings.PHYSLIT_MODELS_DIR / "onnx")
     tuned = get_encoder(folder, backend="onnx-int8", cache_dir=adapt_settings.PHYSLIT_MODELS_DIR / "onnx")
     reference = get_encoder(folder, backend="torch")
     assert tuned.fingerprint != base.fingerprint and tuned.dim == 32

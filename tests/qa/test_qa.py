@@ -11,9 +11,7 @@ from physlit.qa.pseudo import PaperText, groups_make, is_validation, question_ma
 from physlit.qa.services import ABSTAIN_MESSAGE, QuestionError, question_answer
 from physlit.qa.text import looks_like_follow_up, question_in_context, sentences, years_named
 from physlit.registry.models import ModelVersion
-from tests.qa_fixtures import QA_CORPUS
-
-pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]
+from tests.support.qa_corpus import QA_CORPUS
 
 
 def abstract_of(arxiv_id: str) -> str:

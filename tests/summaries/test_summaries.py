@@ -28,8 +28,6 @@ from physlit.summaries.models import Summary
 from physlit.summaries.services import drafts_guard, papers_pending, papers_summarize
 from physlit.training.services import model_train, promotion_request, rollback_request
 
-pytest_plugins = ["tests.search_fixtures"]
-
 ABSTRACT = (
     "We compute the entanglement entropy of black hole horizons using the Ryu-Takayanagi formula "
     "$S = A/4G_N$. The result agrees with the Bekenstein-Hawking entropy at 95% confidence, "

@@ -1,55 +1,11 @@
-"""Shared by the encoder adaptation and registry tests: a tiny real BERT sentence encoder (built from a
-config, MiniLM's tokenizer) and a small corpus with papers on both sides of the held-out split.
+"""The encoder adaptation tests' corpus: the search corpus's papers and variants of them, on both sides of the
+held-out split (fixture `adapt_corpus` in tests/conftest.py stores them)."""
 
-Use: `pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]`.
-"""
-
-import json
-import shutil
 from datetime import date
 
-import pytest
-
 from physlit.harvest.records import PaperRecord, VersionRecord
-from physlit.harvest.upsert import papers_upsert
 from physlit.ml.encoder_training import held_out
-from tests.search_fixtures import CORPUS
-
-DIM = 32
-
-
-@pytest.fixture(scope="session")
-def tiny_base(tmp_path_factory):
-    """A sentence-transformers folder: 2-layer BERT of width 32, mean pooling, normalised."""
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    from physlit.ml.encoder import packaged_model_path
-
-    packaged = packaged_model_path()
-    folder = tmp_path_factory.mktemp("tiny-encoder")
-    tokenizer = AutoTokenizer.from_pretrained(packaged)
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=DIM,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=512,
-    )
-    import torch
-
-    torch.manual_seed(0)
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    for name in ("modules.json", "sentence_bert_config.json", "config_sentence_transformers.json"):
-        shutil.copy2(packaged / name, folder / name)
-    (folder / "1_Pooling").mkdir()
-    pooling = json.loads((packaged / "1_Pooling" / "config.json").read_text())
-    pooling["word_embedding_dimension"] = DIM
-    (folder / "1_Pooling" / "config.json").write_text(json.dumps(pooling))
-    if (packaged / "2_Normalize").is_dir():
-        shutil.copytree(packaged / "2_Normalize", folder / "2_Normalize")
-    return folder
+from tests.support.corpus import CORPUS
 
 
 def split_ids(train: int, validation: int) -> list[str]:
@@ -62,26 +18,9 @@ def split_ids(train: int, validation: int) -> list[str]:
     return outside[:train] + inside[:validation]
 
 
-@pytest.fixture(scope="session")
-def tiny_models_dir(tmp_path_factory):
-    """Shared by the tests: ONNX exports are named by weights fingerprint, artifacts by time + random."""
-    return tmp_path_factory.mktemp("adapt-models")
-
-
-@pytest.fixture
-def adapt_settings(search_settings, tiny_base, tiny_models_dir):
-    search_settings.PHYSLIT_ENCODER = str(tiny_base)
-    search_settings.PHYSLIT_ENCODER_TRAIN_BATCH = 8
-    search_settings.PHYSLIT_ENCODER_VALIDATION_PAIRS = 8
-    search_settings.PHYSLIT_MODELS_DIR = tiny_models_dir
-    return search_settings
-
-
-@pytest.fixture
-def adapt_corpus(db):
-    """The 8 search-test papers (in training) plus 24 variants, 4 of them held out for validation."""
+def adapt_records(ids: list[str]) -> list[PaperRecord]:
+    """One paper per id, cycling through CORPUS; later rounds get "(part n)" titles and an extra sentence."""
     records = []
-    ids = split_ids(28, 4)
     for i, arxiv_id in enumerate(ids):
         _, _, categories, first, authors, title, abstract = CORPUS[i % len(CORPUS)]
         variant = i // len(CORPUS)
@@ -98,5 +37,4 @@ def adapt_corpus(db):
                 versions=[VersionRecord(1)],
             )
         )
-    papers_upsert(records)
-    return ids
+    return records

@@ -8,8 +8,6 @@ from django.test import Client
 
 from physlit.qa.models import Conversation
 
-pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]
-
 QUESTION = "What bound on the graviton mass comes from binary pulsar timing?"
 
 
