@@ -1,4 +1,4 @@
-"""physlit.ml.encoder with real models: the packaged all-MiniLM-L6-v2 and the tiny BERT of tests/conftest.py."""
+"""physlit.ml.encoder with real models: the packaged all-MiniLM-L6-v2 and the tiny BERT of conftest."""
 
 import os
 import shutil
