@@ -111,6 +111,8 @@ def qa_reader(qa_indexed, settings):
     if "path" not in _trained:
         from physlit.training.services import model_train
 
+        settings.PHYSLIT_READER_TRAIN_PAPERS = len(QA_CORPUS)  # every paper stored, stated: data bounds it
+
         version = model_train(kind="reader", max_minutes=2, log=lambda line: None)
         _trained["path"] = version.path
     settings.PHYSLIT_READER = _trained["path"]

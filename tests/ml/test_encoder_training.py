@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from physlit.ml import encoder_training as et
 from physlit.ml.encoder import get_encoder
@@ -41,6 +42,7 @@ def test_held_out_slice_is_fixed_and_small():
     assert [et.held_out(i) for i in ids[:50]] == [et.held_out(i) for i in ids[:50]]
 
 
+@pytest.mark.slow
 def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, adapt_corpus, tiny_bert):
     lines: list[str] = []
     version = model_train(kind="encoder", max_minutes=5, log=lines.append)
@@ -70,6 +72,7 @@ def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, ad
     assert not np.allclose(got, base.encode(texts), atol=1e-3)  # the weights did change
 
 
+@pytest.mark.slow
 def test_second_training_is_scored_against_the_current_version(adapt_settings, adapt_corpus):
     from physlit.registry.services import version_promote
 
@@ -80,6 +83,7 @@ def test_second_training_is_scored_against_the_current_version(adapt_settings, a
     assert second.baseline_score == first.score
 
 
+@pytest.mark.slow
 def test_train_encoder_stops_at_the_pair_cap_with_the_schedule_of_the_whole_pass(
     adapt_settings, adapt_corpus
 ):

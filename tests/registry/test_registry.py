@@ -45,6 +45,7 @@ def old_index(adapt_settings, adapt_corpus, tiny_bert):
     return row
 
 
+@pytest.mark.slow
 def test_promoting_an_encoder_rebuilds_then_switches(
     old_index, adapt_settings, tiny_bert, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -77,6 +78,7 @@ def test_promoting_an_encoder_rebuilds_then_switches(
     assert index_build().pk == new.pk
 
 
+@pytest.mark.slow
 def test_rollback_restores_the_previous_encoder_and_its_index(
     old_index, adapt_settings, tiny_bert, django_capture_on_commit_callbacks
 ):
@@ -98,6 +100,7 @@ def test_rollback_restores_the_previous_encoder_and_its_index(
     assert index_current().encoder_fingerprint == old_index.encoder_fingerprint
 
 
+@pytest.mark.slow
 def test_an_interrupted_rebuild_leaves_the_old_index_serving(
     old_index, adapt_settings, tiny_bert, monkeypatch, django_capture_on_commit_callbacks
 ):
@@ -117,6 +120,7 @@ def test_an_interrupted_rebuild_leaves_the_old_index_serving(
     assert not list(Path(adapt_settings.PHYSLIT_INDEX_DIR).glob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_models_command_lists_and_promotes(
     old_index, adapt_settings, tiny_bert, capsys, django_capture_on_commit_callbacks
 ):

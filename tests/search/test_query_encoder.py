@@ -49,6 +49,7 @@ def test_student_keeps_evenly_spaced_layers_first_and_last():
         et.student_from(torch.nn.Linear(2, 2), 1)
 
 
+@pytest.mark.slow
 def test_distillation_brings_the_student_towards_the_teacher(tiny_bert):
     device = torch.device("cpu")
     teacher, tokenizer = et.model_load(tiny_bert, device)
@@ -87,6 +88,7 @@ def test_question_framing_keeps_the_words_and_asks():
     assert et.question_framed("QCD at finite density", rng).endswith(" QCD at finite density?")
 
 
+@pytest.mark.slow
 def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_promoted(
     distil_settings, adapt_corpus, monkeypatch
 ):
