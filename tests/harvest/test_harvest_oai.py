@@ -27,7 +27,7 @@ from physlit.harvest.records import clean_text
 from physlit.harvest.services import papers_harvest
 from tests.support.fake_arxiv import FakeArxiv, generate_records
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def utc_today():
