@@ -8,7 +8,7 @@ PORT ?= 8000
 SNAPSHOT ?=
 HARVEST_DAYS ?= 3
 
-.PHONY: install static run test lint clean
+.PHONY: install static run test test-fast lint clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,11 @@ test: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+# The fast lane: lint and every test not marked slow (under a minute on an idle machine).
+test-fast: install
+	$(VENV)/bin/ruff check physlit tests bench
+	$(PY) -m pytest -m "not slow"
 
 lint: install
 	$(VENV)/bin/ruff check physlit tests bench

@@ -22,7 +22,6 @@ def test_importing_urls_does_not_import_torch_transformers_faiss_or_onnxruntime(
     assert out.stdout.strip() == ""
 
 
-pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]
 
 _SETUP = """
 import django
@@ -31,8 +30,8 @@ from django.core.management import call_command
 call_command("migrate", verbosity=0)
 from physlit.harvest.upsert import papers_upsert
 from physlit.search.build import index_build
-from tests.qa_fixtures import QA_CORPUS
-from tests.search_fixtures import corpus_records
+from tests.support.qa_corpus import QA_CORPUS
+from tests.support.corpus import corpus_records
 papers_upsert(corpus_records(QA_CORPUS))
 index_build()
 """

@@ -9,8 +9,6 @@ from django.core.management import call_command
 from physlit.evaluation.report import Report, recall_svg, report_write
 from physlit.registry.models import EvaluationReport
 
-pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
-
 
 @pytest.fixture
 def question_file(tmp_path):
@@ -46,13 +44,13 @@ def test_report_page_is_written_and_served_by_the_admin(db, settings, tmp_path, 
 
 
 def test_evaluate_compares_two_encoders_and_writes_the_report(
-    indexed, settings, tmp_path, question_file, tiny_base, capsys
+    indexed, settings, tmp_path, question_file, tiny_bert, capsys
 ):
     from physlit.registry.services import version_register
     from physlit.training.services import TrainResult
 
     settings.PHYSLIT_REPORTS_DIR = tmp_path / "reports"
-    tiny = version_register(kind="encoder", result=TrainResult(path=tiny_base, base="test", score=0.1))
+    tiny = version_register(kind="encoder", result=TrainResult(path=tiny_bert, base="test", score=0.1))
     call_command(
         "evaluate",
         "--questions",

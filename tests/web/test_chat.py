@@ -8,8 +8,6 @@ from django.test import Client
 
 from physlit.qa.models import Conversation
 
-pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]
-
 QUESTION = "What bound on the graviton mass comes from binary pulsar timing?"
 
 
@@ -25,6 +23,7 @@ def ask(client, body, content_type="application/json"):
     return client.post("/api/ask", data=data, content_type=content_type)
 
 
+@pytest.mark.slow
 def test_api_ask_answers_with_citations_and_continues_the_conversation(client, qa_reader):
     response = ask(client, {"question": QUESTION, "conversation": None})
     assert response.status_code == 200
@@ -79,6 +78,7 @@ def test_asking_is_rate_limited_per_client(client, qa_indexed, settings):
     assert ask(other, {"question": QUESTION}).status_code == 200
 
 
+@pytest.mark.slow
 def test_chat_page_form_works_without_javascript_and_checks_csrf(qa_reader):
     browser = Client(enforce_csrf_checks=True)
     page = browser.get("/chat")

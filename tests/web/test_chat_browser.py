@@ -4,9 +4,6 @@ citation to the paper's page."""
 import pytest
 from django.core.cache import cache
 
-from tests.test_browser import browser_page  # noqa: F401  (the Chromium fixture)
-
-pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 

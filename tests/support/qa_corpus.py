@@ -1,17 +1,7 @@
-"""Shared by the QA tests: a small corpus of multi-sentence abstracts, indexed with the packaged MiniLM, and
-a reader trained on it (once per session; later tests serve the same artifact through PHYSLIT_READER).
-
-Use: `pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]`, then take `qa_indexed` or `qa_reader`.
-"""
+"""The QA tests' corpus: multi-sentence abstracts the reader trains on (fixtures `qa_indexed` and `qa_reader`
+in tests/conftest.py index it and train on it)."""
 
 from datetime import date
-
-import pytest
-
-from physlit.harvest.upsert import papers_upsert
-from physlit.registry.current import slots_reset
-from physlit.search.build import index_build
-from tests.search_fixtures import corpus_records
 
 QA_CORPUS = [
     (
@@ -101,28 +91,3 @@ QA_CORPUS = [
         "neutron skin thickness is 0.28 fm. This favours a stiff symmetry energy in neutron star matter.",
     ),
 ]
-
-
-@pytest.fixture
-def qa_indexed(db, search_settings):
-    papers_upsert(corpus_records(QA_CORPUS))
-    slots_reset()
-    row = index_build()
-    yield row
-    slots_reset()
-
-
-_trained: dict[str, str] = {}
-
-
-@pytest.fixture
-def qa_reader(qa_indexed, settings):
-    """A reader trained on QA_CORPUS (small MLPs, the packaged MiniLM as encoder); returns its folder."""
-    if "path" not in _trained:
-        from physlit.training.services import model_train
-
-        version = model_train(kind="reader", max_minutes=2, log=lambda line: None)
-        _trained["path"] = version.path
-    settings.PHYSLIT_READER = _trained["path"]
-    slots_reset()
-    return _trained["path"]

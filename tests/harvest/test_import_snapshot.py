@@ -340,6 +340,7 @@ def test_real_kaggle_head_file_imports_its_physics_papers(fixtures_dir):
     assert paper.latest_version == 2
 
 
+@pytest.mark.slow
 def test_shared_3k_sample_imports_completely_and_idempotently(shared_dir):
     path = shared_dir / "data" / "arxiv-physics-3k.jsonl"
     lines = sum(1 for line in path.open("rb") if line.strip())

@@ -5,13 +5,12 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from physlit.ml import encoder_training as et
 from physlit.ml.encoder import get_encoder
 from physlit.registry.models import ModelVersion
 from physlit.training.services import model_train
-
-pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
 
 
 def test_paper_pairs_use_title_or_one_abstract_sentence():
@@ -43,7 +42,8 @@ def test_held_out_slice_is_fixed_and_small():
     assert [et.held_out(i) for i in ids[:50]] == [et.held_out(i) for i in ids[:50]]
 
 
-def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, adapt_corpus, tiny_base):
+@pytest.mark.slow
+def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, adapt_corpus, tiny_bert):
     lines: list[str] = []
     version = model_train(kind="encoder", max_minutes=5, log=lines.append)
 
@@ -61,7 +61,7 @@ def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, ad
 
     # The artifact is a sentence-transformers folder the serving path loads: ONNX int8 export included,
     # with a new fingerprint (so an index built with it is told apart from the base's).
-    base = get_encoder(tiny_base, backend="onnx-int8", cache_dir=adapt_settings.PHYSLIT_MODELS_DIR / "onnx")
+    base = get_encoder(tiny_bert, backend="onnx-int8", cache_dir=adapt_settings.PHYSLIT_MODELS_DIR / "onnx")
     tuned = get_encoder(folder, backend="onnx-int8", cache_dir=adapt_settings.PHYSLIT_MODELS_DIR / "onnx")
     reference = get_encoder(folder, backend="torch")
     assert tuned.fingerprint != base.fingerprint and tuned.dim == 32
@@ -72,6 +72,7 @@ def test_train_encoder_saves_a_version_that_loads_and_exports(adapt_settings, ad
     assert not np.allclose(got, base.encode(texts), atol=1e-3)  # the weights did change
 
 
+@pytest.mark.slow
 def test_second_training_is_scored_against_the_current_version(adapt_settings, adapt_corpus):
     from physlit.registry.services import version_promote
 
@@ -82,6 +83,7 @@ def test_second_training_is_scored_against_the_current_version(adapt_settings, a
     assert second.baseline_score == first.score
 
 
+@pytest.mark.slow
 def test_train_encoder_stops_at_the_pair_cap_with_the_schedule_of_the_whole_pass(
     adapt_settings, adapt_corpus
 ):

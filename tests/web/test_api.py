@@ -2,7 +2,6 @@
 
 import pytest
 
-pytest_plugins = ["tests.search_fixtures"]
 pytestmark = pytest.mark.django_db
 
 

@@ -27,9 +27,7 @@ from physlit.harvest.records import clean_text
 from physlit.harvest.services import papers_harvest
 from tests.support.fake_arxiv import FakeArxiv, generate_records
 
-pytest_plugins = ["tests.harvest_fixtures"]
-
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def utc_today():

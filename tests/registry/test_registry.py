@@ -17,8 +17,6 @@ from physlit.search.encoding import encoder_for_index
 from physlit.search.models import SearchIndex
 from physlit.training.services import TrainResult, promotion_request, rollback_request
 
-pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
-
 
 def encoder_version(base: Path, models_dir: Path, seed: int) -> ModelVersion:
     """A registered encoder artifact: the tiny base with its weights nudged (a distinct fingerprint)."""
@@ -41,16 +39,17 @@ def served_row() -> SearchIndex:
 
 
 @pytest.fixture
-def old_index(adapt_settings, adapt_corpus, tiny_base):
+def old_index(adapt_settings, adapt_corpus, tiny_bert):
     row = index_build()
-    assert row.encoder == str(tiny_base)
+    assert row.encoder == str(tiny_bert)
     return row
 
 
+@pytest.mark.slow
 def test_promoting_an_encoder_rebuilds_then_switches(
-    old_index, adapt_settings, tiny_base, monkeypatch, django_capture_on_commit_callbacks
+    old_index, adapt_settings, tiny_bert, monkeypatch, django_capture_on_commit_callbacks
 ):
-    version = encoder_version(tiny_base, adapt_settings.PHYSLIT_MODELS_DIR, seed=1)
+    version = encoder_version(tiny_bert, adapt_settings.PHYSLIT_MODELS_DIR, seed=1)
     during = {}
     embed = build._embed_into
 
@@ -79,11 +78,12 @@ def test_promoting_an_encoder_rebuilds_then_switches(
     assert index_build().pk == new.pk
 
 
+@pytest.mark.slow
 def test_rollback_restores_the_previous_encoder_and_its_index(
-    old_index, adapt_settings, tiny_base, django_capture_on_commit_callbacks
+    old_index, adapt_settings, tiny_bert, django_capture_on_commit_callbacks
 ):
-    first = encoder_version(tiny_base, adapt_settings.PHYSLIT_MODELS_DIR, seed=1)
-    second = encoder_version(tiny_base, adapt_settings.PHYSLIT_MODELS_DIR, seed=2)
+    first = encoder_version(tiny_bert, adapt_settings.PHYSLIT_MODELS_DIR, seed=1)
+    second = encoder_version(tiny_bert, adapt_settings.PHYSLIT_MODELS_DIR, seed=2)
     for version in (first, second):
         with django_capture_on_commit_callbacks(execute=True):
             promotion_request(version.pk)
@@ -96,14 +96,15 @@ def test_rollback_restores_the_previous_encoder_and_its_index(
 
     with django_capture_on_commit_callbacks(execute=True):
         assert rollback_request("encoder") is None  # back to the configured base encoder
-    assert index_current().encoder == str(tiny_base)
+    assert index_current().encoder == str(tiny_bert)
     assert index_current().encoder_fingerprint == old_index.encoder_fingerprint
 
 
+@pytest.mark.slow
 def test_an_interrupted_rebuild_leaves_the_old_index_serving(
-    old_index, adapt_settings, tiny_base, monkeypatch, django_capture_on_commit_callbacks
+    old_index, adapt_settings, tiny_bert, monkeypatch, django_capture_on_commit_callbacks
 ):
-    version = encoder_version(tiny_base, adapt_settings.PHYSLIT_MODELS_DIR, seed=3)
+    version = encoder_version(tiny_bert, adapt_settings.PHYSLIT_MODELS_DIR, seed=3)
 
     def killed(*args, **kwargs):
         raise RuntimeError("worker killed")
@@ -119,10 +120,11 @@ def test_an_interrupted_rebuild_leaves_the_old_index_serving(
     assert not list(Path(adapt_settings.PHYSLIT_INDEX_DIR).glob("*.tmp"))
 
 
+@pytest.mark.slow
 def test_models_command_lists_and_promotes(
-    old_index, adapt_settings, tiny_base, capsys, django_capture_on_commit_callbacks
+    old_index, adapt_settings, tiny_bert, capsys, django_capture_on_commit_callbacks
 ):
-    version = encoder_version(tiny_base, adapt_settings.PHYSLIT_MODELS_DIR, seed=4)
+    version = encoder_version(tiny_bert, adapt_settings.PHYSLIT_MODELS_DIR, seed=4)
     with django_capture_on_commit_callbacks(execute=True):  # eager Celery: the rebuild runs on commit
         call_command("models", "promote", str(version.pk))
     call_command("models", "list", "--kind", "encoder")

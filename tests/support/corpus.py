@@ -1,6 +1,6 @@
 """Shared by the search tests: a small physics corpus and an index built with the packaged MiniLM.
 
-Use: `pytest_plugins = ["tests.search_fixtures"]`, then take `indexed` (papers stored and indexed).
+Fixtures (registered by tests/conftest.py): `indexed` (papers stored and indexed).
 """
 
 from datetime import date

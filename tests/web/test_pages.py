@@ -9,6 +9,7 @@ from django.core.cache import cache
 
 from physlit.harvest.records import PaperRecord, VersionRecord
 from physlit.harvest.upsert import papers_upsert
+from tests.support.factories import paper_record
 
 pytestmark = pytest.mark.django_db
 
@@ -21,22 +22,6 @@ def fresh_cache():
     cache.clear()
 
 
-def paper(arxiv_id: str, **kw) -> PaperRecord:
-    base = dict(
-        arxiv_id=arxiv_id,
-        source="api",
-        title=f"Paper {arxiv_id}",
-        abstract=f"Abstract of {arxiv_id}.",
-        authors=["A. Author"],
-        categories=["hep-th"],
-        first_submitted=date(2024, 1, 1),
-        last_updated=date(2024, 1, 1),
-        versions=[VersionRecord(1, datetime(2024, 1, 1, 12, tzinfo=UTC))],
-    )
-    base.update(kw)
-    return PaperRecord(**base)
-
-
 def store(*records: PaperRecord) -> None:
     papers_upsert(records)
 
@@ -47,9 +32,9 @@ def listed_ids(response) -> list[str]:
 
 def test_list_shows_newest_first(client):
     store(
-        paper("2401.00001", first_submitted=date(2024, 1, 1)),
-        paper("2403.00003", first_submitted=date(2024, 3, 1)),
-        paper("2402.00002", first_submitted=date(2024, 2, 1)),
+        paper_record("2401.00001", first_submitted=date(2024, 1, 1)),
+        paper_record("2403.00003", first_submitted=date(2024, 3, 1)),
+        paper_record("2402.00002", first_submitted=date(2024, 2, 1)),
     )
     response = client.get("/")
     assert response.status_code == 200
@@ -61,7 +46,7 @@ def test_list_shows_newest_first(client):
 def test_list_shows_authors_badges_date_and_abstract_preview(client):
     authors = ["Ana One", "Bo Two", "Cy Three", "Di Four", "Ed Five"]
     store(
-        paper(
+        paper_record(
             "2401.00001",
             authors=authors,
             categories=["hep-th", "gr-qc"],
@@ -78,10 +63,10 @@ def test_list_shows_authors_badges_date_and_abstract_preview(client):
 
 def test_category_filter_matches_archive_primary_and_cross_lists(client):
     store(
-        paper("2401.00001", categories=["hep-th"]),
-        paper("2401.00002", categories=["quant-ph", "hep-th"]),  # cross-listed to hep-th
-        paper("2401.00003", categories=["cond-mat.str-el", "quant-ph"]),
-        paper("2401.00004", categories=["gr-qc"]),
+        paper_record("2401.00001", categories=["hep-th"]),
+        paper_record("2401.00002", categories=["quant-ph", "hep-th"]),  # cross-listed to hep-th
+        paper_record("2401.00003", categories=["cond-mat.str-el", "quant-ph"]),
+        paper_record("2401.00004", categories=["gr-qc"]),
     )
     assert set(listed_ids(client.get("/?category=hep-th"))) == {"2401.00001", "2401.00002"}
     assert set(listed_ids(client.get("/?archive=quant-ph"))) == {"2401.00002", "2401.00003"}
@@ -90,9 +75,9 @@ def test_category_filter_matches_archive_primary_and_cross_lists(client):
 
 def test_category_filter_by_subcategory(client):
     store(
-        paper("2401.00001", categories=["cond-mat.str-el"]),
-        paper("2401.00002", categories=["cond-mat.mes-hall", "cond-mat.str-el"]),
-        paper("2401.00003", categories=["cond-mat.mes-hall"]),
+        paper_record("2401.00001", categories=["cond-mat.str-el"]),
+        paper_record("2401.00002", categories=["cond-mat.mes-hall", "cond-mat.str-el"]),
+        paper_record("2401.00003", categories=["cond-mat.mes-hall"]),
     )
     assert set(listed_ids(client.get("/?category=cond-mat.str-el"))) == {"2401.00001", "2401.00002"}
     # The typed sub-category wins over the archive menu.
@@ -103,10 +88,10 @@ def test_category_filter_by_subcategory(client):
 
 def test_archive_menu_lists_archives_with_paper_counts(client):
     store(
-        paper("2401.00001", categories=["cond-mat.str-el", "cond-mat.mes-hall"]),
-        paper("2401.00002", categories=["hep-th", "cond-mat.str-el"]),
+        paper_record("2401.00001", categories=["cond-mat.str-el", "cond-mat.mes-hall"]),
+        paper_record("2401.00002", categories=["hep-th", "cond-mat.str-el"]),
         # Stray tokens in a harvested category list are not archives.
-        paper("2401.00003", categories=["astro-ph.GA", "85A05,", "accepted"]),
+        paper_record("2401.00003", categories=["astro-ph.GA", "85A05,", "accepted"]),
     )
     response = client.get("/?archive=hep-th")
     assert response.context["archives"] == [("astro-ph", 1), ("cond-mat", 2), ("hep-th", 1)]
@@ -117,7 +102,7 @@ def test_archive_menu_lists_archives_with_paper_counts(client):
 
 @pytest.mark.parametrize("category", ["nonsense", "hep-th.XX", "<b>x</b>", "cond\x00mat"])
 def test_unknown_category_gives_a_clear_message_not_an_error(client, category):
-    store(paper("2401.00001"))
+    store(paper_record("2401.00001"))
     response = client.get("/", {"category": category})
     assert response.status_code == 200
     html = response.content.decode()
@@ -133,7 +118,7 @@ def test_empty_library_says_how_to_fill_it(client):
 @pytest.fixture
 def five_papers(settings):
     settings.PHYSLIT_PAGE_SIZE = 2
-    store(*(paper(f"2401.0000{i}", first_submitted=date(2024, 1, i)) for i in range(1, 6)))
+    store(*(paper_record(f"2401.0000{i}", first_submitted=date(2024, 1, i)) for i in range(1, 6)))
 
 
 def test_paging_walks_from_newest_to_oldest(client, five_papers):
@@ -147,9 +132,9 @@ def test_paging_walks_from_newest_to_oldest(client, five_papers):
 def test_paging_keeps_the_category_filter(client, settings):
     settings.PHYSLIT_PAGE_SIZE = 1
     store(
-        paper("2401.00001", categories=["gr-qc"]),
-        paper("2401.00002", categories=["gr-qc"]),
-        paper("2401.00003", categories=["hep-th"]),
+        paper_record("2401.00001", categories=["gr-qc"]),
+        paper_record("2401.00002", categories=["gr-qc"]),
+        paper_record("2401.00003", categories=["hep-th"]),
     )
     html = client.get("/?category=gr-qc").content.decode()
     assert 'href="?category=gr-qc&amp;page=2"' in html
@@ -167,7 +152,7 @@ def test_page_past_the_end_shows_the_last_page(client, five_papers):
 
 
 def full_paper() -> PaperRecord:
-    return paper(
+    return paper_record(
         "2401.01234",
         title="Entanglement entropy of $\\mathcal{N}=4$ black holes",
         abstract="We compute $S = A/4G$ exactly.",
@@ -208,8 +193,8 @@ def test_paper_page_shows_every_field(client):
 
 def test_old_style_id_with_a_slash_has_its_page(client):
     store(
-        paper("hep-th/9901001", title="Old style", first_submitted=date(1999, 1, 4)),
-        paper("math.GT/0309136", title="Old style with subject class"),
+        paper_record("hep-th/9901001", title="Old style", first_submitted=date(1999, 1, 4)),
+        paper_record("math.GT/0309136", title="Old style with subject class"),
     )
     response = client.get("/papers/hep-th/9901001")
     assert response.status_code == 200
@@ -227,7 +212,7 @@ def test_old_style_id_with_a_slash_has_its_page(client):
     ],
 )
 def test_versioned_id_redirects_to_the_paper_page(client, path, target):
-    store(full_paper(), paper("hep-th/9901001"))
+    store(full_paper(), paper_record("hep-th/9901001"))
     response = client.get(path)
     assert response.status_code == 301
     assert response["Location"] == target
@@ -254,7 +239,7 @@ MALICIOUS = "<script>alert(1)</script> $x<y$"
 
 def test_harvested_text_is_escaped_everywhere(client):
     store(
-        paper(
+        paper_record(
             "2401.00666",
             title=MALICIOUS,
             abstract=MALICIOUS,
@@ -277,7 +262,7 @@ def test_harvested_text_is_escaped_everywhere(client):
 
 def test_unicode_names_and_titles_render(client):
     store(
-        paper(
+        paper_record(
             "2401.00007",
             title="Schrödinger cats and Ødegaard’s ζ-function",
             authors=["Erwin Schrödinger", "Kari Ødegaard"],
@@ -291,7 +276,7 @@ def test_unicode_names_and_titles_render(client):
 
 def test_abstract_preview_never_cuts_inside_math(client):
     abstract = "x " * 140 + "$\\alpha + \\beta = \\gamma + \\delta$ " + "tail " * 50
-    store(paper("2401.00008", abstract=abstract))
+    store(paper_record("2401.00008", abstract=abstract))
     html = client.get("/").content.decode()
     preview = html.split('class="abstract tex">')[1].split("</p>")[0]
     assert preview.count("$") % 2 == 0
@@ -299,7 +284,7 @@ def test_abstract_preview_never_cuts_inside_math(client):
 
 
 def test_katex_is_served_from_static_with_auto_render(client):
-    store(paper("2401.00001"))
+    store(paper_record("2401.00001"))
     for url in ("/", "/papers/2401.00001"):
         html = client.get(url).content.decode()
         assert 'src="/static/vendor/katex/katex.min.js"' in html
@@ -328,7 +313,7 @@ def test_header_links_to_papers_and_admin(client):
 def test_selectors_find_papers_by_versioned_id_and_by_primary_key():
     from physlit.corpus.selectors import paper_get, papers_by_ids
 
-    store(full_paper(), paper("hep-th/9901001"))
+    store(full_paper(), paper_record("hep-th/9901001"))
     assert paper_get("2401.01234v2").arxiv_id == "2401.01234"
     assert paper_get(" hep-th/9901001 ").arxiv_id == "hep-th/9901001"
     assert paper_get("2401.99999") is None and paper_get("") is None

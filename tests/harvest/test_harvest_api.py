@@ -19,8 +19,6 @@ from physlit.harvest.records import clean_text
 from physlit.harvest.services import papers_harvest
 from tests.support.fake_arxiv import generate_records
 
-pytest_plugins = ["tests.harvest_fixtures"]
-
 pytestmark = pytest.mark.django_db
 
 

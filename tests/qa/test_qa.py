@@ -11,9 +11,7 @@ from physlit.qa.pseudo import PaperText, groups_make, is_validation, question_ma
 from physlit.qa.services import ABSTAIN_MESSAGE, QuestionError, question_answer
 from physlit.qa.text import looks_like_follow_up, question_in_context, sentences, years_named
 from physlit.registry.models import ModelVersion
-from tests.qa_fixtures import QA_CORPUS
-
-pytest_plugins = ["tests.search_fixtures", "tests.qa_fixtures"]
+from tests.support.qa_corpus import QA_CORPUS
 
 
 def abstract_of(arxiv_id: str) -> str:
@@ -61,6 +59,7 @@ def test_follow_up_detection():
     assert question_in_context("what about its lifetime?", "Which muon decay?").startswith("what about")
 
 
+@pytest.mark.slow
 def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_indexed):
     from physlit.training.services import model_train
 
@@ -78,6 +77,7 @@ def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_ind
     assert Path(second.path) != folder and folder.is_dir()  # the old artifact is never touched
 
 
+@pytest.mark.slow
 def test_answer_quotes_the_abstract_and_cites_the_paper(qa_reader):
     answer = question_answer(question="What bound on the graviton mass comes from binary pulsar timing?")
     assert not answer.abstained, answer
@@ -90,6 +90,7 @@ def test_answer_quotes_the_abstract_and_cites_the_paper(qa_reader):
     assert turn.conversation_id == answer.conversation_id and turn.reader.startswith("reader")
 
 
+@pytest.mark.slow
 def test_off_topic_question_abstains_and_lists_closest_papers(qa_reader):
     answer = question_answer(question="What is a good recipe for sourdough bread with a crispy crust?")
     assert answer.abstained
@@ -97,6 +98,7 @@ def test_off_topic_question_abstains_and_lists_closest_papers(qa_reader):
     assert 1 <= len(answer.citations) <= 3
 
 
+@pytest.mark.slow
 def test_follow_up_question_keeps_the_conversation_context(qa_reader):
     first = question_answer(question="What bounds on the graviton mass come from binary pulsar timing?")
     follow = question_answer(question="and from gravitational waves?", conversation_id=first.conversation_id)
@@ -114,6 +116,7 @@ def test_years_named_are_years_and_decades_not_identifiers_or_numbers_in_ids():
     assert years_named("GW150914, LEGEND-1000 and arXiv:2011.01234 at 3.1 sigma") == []
 
 
+@pytest.mark.slow
 def test_a_question_about_a_year_no_retrieved_paper_speaks_of_is_not_answered(qa_reader):
     question = "What bound on the graviton mass does binary pulsar timing give in {}?"
     later = question_answer(question=question.format(2031))  # the papers are from 2019 and never say 2031
@@ -183,6 +186,7 @@ def test_bad_questions_are_refused_before_any_work(db, settings):
             question_answer(question=bad)
 
 
+@pytest.mark.slow
 def test_evaluate_reports_answer_metrics_beside_the_baseline(qa_reader, tmp_path):
     from io import StringIO
 

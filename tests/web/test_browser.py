@@ -1,40 +1,8 @@
 """A real headless Chromium: type a query, see results, open a paper, see its math rendered by KaTeX."""
 
-import os
-import shutil
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 
-pytest_plugins = ["tests.search_fixtures"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = os.environ.get("PHYSLIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def browser_page():
-    if not CHROMIUM:
-        pytest.skip("no Chromium found (apt-get install chromium, or set PHYSLIT_CHROMIUM)")
-    if not (Path(settings.BASE_DIR) / "static/vendor/katex/katex.min.js").exists():
-        pytest.skip("KaTeX is not installed in static/vendor (run `make static`)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page()
-        yield page
-        browser.close()
 
 
 def test_search_open_paper_and_see_rendered_math(live_server, indexed, browser_page):

@@ -20,7 +20,6 @@ from physlit.search.service import (
     search_reset,
 )
 
-pytest_plugins = ["tests.search_fixtures"]
 pytestmark = pytest.mark.django_db
 
 
@@ -163,7 +162,7 @@ def test_only_one_writer_at_a_time(indexed, search_settings):
 
 def test_large_corpus_setting_builds_a_trained_ivf_index(db, search_settings):
     search_settings.PHYSLIT_IVF_THRESHOLD = 4  # pretend 8 papers is a large corpus
-    from tests.search_fixtures import corpus_records
+    from tests.support.corpus import corpus_records
 
     papers_upsert(corpus_records())
     row = index_build()

@@ -21,7 +21,7 @@ from tests.support.fake_arxiv import FakeArxiv, generate_records, load_records
 OAI = "{http://www.openarchives.org/OAI/2.0/}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 OPENSEARCH = "{http://a9.com/-/spec/opensearch/1.1/}"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
-"""physlit.ml.encoder with real models: the packaged all-MiniLM-L6-v2 and a tiny BERT built here."""
+"""physlit.ml.encoder with real models: the packaged all-MiniLM-L6-v2 and the tiny BERT of conftest."""
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,7 +70,7 @@ def test_importing_the_encoder_module_loads_no_ml_library():
         " if m in sys.modules]\n"
         "assert not heavy, heavy\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
 
 
 @pytest.mark.slow
@@ -108,9 +109,8 @@ def test_torch_bf16_agrees_with_sentence_transformers_fp32(reference):
     assert np.min(np.sum(out * reference.encode(PHYSICS), axis=1)) >= 0.999
 
 
-def test_auto_backend_is_the_fast_one_for_this_cpu(tmp_path):
-    model_dir = tmp_path / "tiny-bert"
-    write_tiny_bert(model_dir)
+def test_auto_backend_is_the_fast_one_for_this_cpu(tiny_bert, tmp_path):
+    model_dir = tiny_bert
     auto = enc.get_encoder(model_dir, backend="auto", cache_dir=tmp_path / "cache")
     assert auto.backend == enc.fast_backend() in ("torch-bf16", "onnx-int8")
     assert enc.fast_backend() == ("torch-bf16" if enc.bf16_native() else "onnx-int8")
@@ -118,9 +118,9 @@ def test_auto_backend_is_the_fast_one_for_this_cpu(tmp_path):
         enc.get_encoder(model_dir, backend="fp8")
 
 
-def test_bf16_batches_hold_a_bounded_number_of_tokens(tmp_path):
-    model_dir = tmp_path / "tiny-bert"
-    write_tiny_bert(model_dir)
+def test_bf16_batches_hold_a_bounded_number_of_tokens(tiny_bert, tmp_path):
+    # A copy: the loaded encoder is cached by path and this test changes its token budget.
+    model_dir = shutil.copytree(tiny_bert, tmp_path / "tiny-bert")
     bf16 = enc.get_encoder(model_dir, backend="torch-bf16")
     lengths = np.array([10, 200, 40, 256, 40, 12, 12, 12])
     bf16._max_batch_tokens = 512
@@ -143,39 +143,15 @@ def test_second_load_reuses_the_exported_files(int8, cache_dir):
     assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in int8.artifact.parent.iterdir()} == files
 
 
-def write_tiny_bert(path: Path) -> None:
-    """A 2-layer, 32-wide BERT with random weights and its own vocabulary, saved by transformers."""
-    import torch
-    from transformers import BertConfig, BertModel, BertTokenizerFast
-
-    words = "the of a we in and to is for quantum field black hole spin gauge theory entropy mass".split()
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *words, *"abcdefghijklmnopqrstuvwxyz.,-"]
-    vocab += [f"##{c}" for c in "abcdefghijklmnopqrstuvwxyz"]
-    path.mkdir()
-    (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    BertTokenizerFast(vocab_file=str(path / "vocab.txt")).save_pretrained(path)
-    torch.manual_seed(0)
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-    )
-    BertModel(config).eval().save_pretrained(path)
-
-
-def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tmp_path):
+def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tiny_bert, tmp_path):
     import onnx
     import torch
     from transformers import AutoModel, AutoTokenizer
 
-    model_dir = tmp_path / "tiny-bert"
-    write_tiny_bert(model_dir)
+    model_dir = tiny_bert
     texts = ["black hole entropy", "the mass of a gauge field in quantum theory is", "spin"]
     tiny = enc.get_encoder(model_dir, backend="onnx", cache_dir=tmp_path / "cache")
-    assert (tiny.name, tiny.dim, tiny.max_seq_length) == ("tiny-bert", 32, 64)
+    assert (tiny.name, tiny.dim, tiny.max_seq_length) == (tiny_bert.name, 32, 256)  # MiniLM's sentence config
     assert tiny.artifact.parent.parent == tmp_path / "cache"
     ops = {node.op_type for node in onnx.load(tiny.artifact).graph.node}
     assert "LayerNormalization" in ops and "SkipLayerNormalization" not in ops  # slow on CPU: EXPORT_RECIPE
@@ -197,12 +173,10 @@ def test_a_tiny_bert_exports_to_onnx_and_encodes_like_torch(tmp_path):
     assert np.min(np.sum(bf16.encode(texts, batch_size=2) * expected, axis=1)) >= 0.99
 
 
-def test_quantizing_writes_nothing_beside_its_source(tmp_path):
+def test_quantizing_writes_nothing_beside_its_source(tiny_bert, tmp_path):
     # Web workers starting together may quantize the same export at once: onnxruntime's shape inference
     # would write (and remove) <source>-inferred.onnx, which another process may be using.
-    model_dir = tmp_path / "tiny-bert"
-    write_tiny_bert(model_dir)
-    fp32 = enc.get_encoder(model_dir, backend="onnx", cache_dir=tmp_path / "cache").artifact
+    fp32 = enc.get_encoder(tiny_bert, backend="onnx", cache_dir=tmp_path / "cache").artifact
     (fp32.parent / "model-inferred.onnx").mkdir()  # in the way of a write beside the source
     enc._quantize_int8(fp32, tmp_path / "model-int8.onnx")
     assert (tmp_path / "model-int8.onnx").is_file()

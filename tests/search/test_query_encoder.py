@@ -17,8 +17,6 @@ from physlit.search.encoding import encoder_for_index, query_encoder_for, query_
 from physlit.search.models import SearchIndex
 from physlit.training.services import model_train, promotion_request, rollback_request
 
-pytest_plugins = ["tests.search_fixtures", "tests.encoder_fixtures"]
-
 
 @pytest.fixture
 def distil_settings(adapt_settings):
@@ -51,9 +49,10 @@ def test_student_keeps_evenly_spaced_layers_first_and_last():
         et.student_from(torch.nn.Linear(2, 2), 1)
 
 
-def test_distillation_brings_the_student_towards_the_teacher(tiny_base):
+@pytest.mark.slow
+def test_distillation_brings_the_student_towards_the_teacher(tiny_bert):
     device = torch.device("cpu")
-    teacher, tokenizer = et.model_load(tiny_base, device)
+    teacher, tokenizer = et.model_load(tiny_bert, device)
     torch.manual_seed(1)
     with torch.no_grad():  # a last layer that matters, so the one-layer student starts off the teacher
         for p in teacher.encoder.layer[1].parameters():
@@ -89,6 +88,7 @@ def test_question_framing_keeps_the_words_and_asks():
     assert et.question_framed("QCD at finite density", rng).endswith(" QCD at finite density?")
 
 
+@pytest.mark.slow
 def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_promoted(
     distil_settings, adapt_corpus, monkeypatch
 ):

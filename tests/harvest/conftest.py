@@ -1,6 +1,6 @@
 """Shared by the harvest tests: a fake arXiv on 127.0.0.1 with settings pointed at it, and DB snapshots.
 
-Use: `pytest_plugins = ["tests.harvest_fixtures"]` in a test module, then take `fake_arxiv` as an argument.
+Take `fake_arxiv` or `corpus_snapshot` as an argument in any test under tests/harvest/.
 """
 
 import pytest

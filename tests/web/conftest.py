@@ -1,0 +1,34 @@
+"""The web tests' fixtures: a real headless Chromium page (skipped where Chromium or KaTeX is missing)."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = os.environ.get("PHYSLIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser_page():
+    if not CHROMIUM:
+        pytest.skip("no Chromium found (apt-get install chromium, or set PHYSLIT_CHROMIUM)")
+    if not (Path(settings.BASE_DIR) / "static/vendor/katex/katex.min.js").exists():
+        pytest.skip("KaTeX is not installed in static/vendor (run `make static`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page()
+        yield page
+        browser.close()
