@@ -9,6 +9,7 @@ import pytest
 from physlit.corpus.models import Paper
 from physlit.harvest.records import PaperRecord, VersionRecord
 from physlit.harvest.upsert import papers_upsert
+from physlit.registry.current import slots_reset
 from physlit.search import build
 from physlit.search.build import IndexBusy, index_build, index_current
 from physlit.search.models import SearchIndex
@@ -17,7 +18,6 @@ from physlit.search.service import (
     SearchUnavailable,
     papers_search,
     papers_similar,
-    search_reset,
 )
 
 pytest_plugins = ["tests.search_fixtures"]
@@ -185,7 +185,7 @@ def test_a_corpus_grown_past_the_ivf_threshold_becomes_ivf_without_re_embedding(
     papers_upsert([new_paper("2501.00004", "Sonoluminescence", bubbles)])
     row = index_build()
     assert (row.dense_kind, row.count, row.added) == ("ivf", 9, 1)
-    search_reset()  # a serving process picks up the new index within seconds; this one at once
+    slots_reset()  # a serving process picks up the new index within seconds; this one at once
     assert ids(papers_search(query="sonoluminescence of collapsing bubbles", mode="dense", k=1)) == [
         "2501.00004"
     ]

@@ -19,7 +19,8 @@ from django.conf import settings
 from physlit.corpus.models import Paper
 from physlit.ml.encoder import paper_text
 from physlit.search.encoding import encoder_for_index, encoder_load, encoder_reference
-from physlit.search.keyword import KeywordIndex
+from physlit.search.keyword import FORMAT_VERSION as KEYWORD_FORMAT
+from physlit.search.keyword import KeywordIndex, keyword_format
 from physlit.search.models import SearchIndex
 
 log = logging.getLogger(__name__)
@@ -98,7 +99,9 @@ def index_build(
             changed = Paper.objects.filter(updated_at__gt=current.created_at).values_list("pk", flat=True)
             revised = np.intersect1d(np.fromiter(changed, dtype=np.int64), indexed)
             rekind = vectors.index_kind(dense) != vectors.kind_for(len(in_db), settings.PHYSLIT_IVF_THRESHOLD)
-            if not (len(new) or len(gone) or len(revised) or rekind):
+            # A keyword index of an older format is rebuilt in this one without re-embedding (seconds).
+            rekeyword = keyword_format(Path(current.path) / "keyword") != KEYWORD_FORMAT
+            if not (len(new) or len(gone) or len(revised) or rekind or rekeyword):
                 return current
 
         row = SearchIndex.objects.create(

@@ -1,17 +1,34 @@
-"""Keyword ranking: BM25 (bm25s, English stop words, Snowball stemmer) over title + abstract.
+"""Keyword ranking: BM25 (bm25s) over title + abstract, with physlit.text's stop words and English Snowball
+stems (PyStemmer), the ones snippets and the rest of physlit use.
 
 Documents are positions 0..n-1 aligned with the index's ids.npy; a boolean mask filters inside retrieval.
+A saved index keeps its own stop list, so an index of an older format is still queried the way it was built;
+`keyword_format` tells the build when to rebuild it in the current format.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from physlit.text import STOP_WORDS
+
 if TYPE_CHECKING:
     import bm25s
+
+# 1: bm25s' English stop list (33 words). 2: physlit.text.STOP_WORDS (also abstract boilerplate such as
+# "we show", "results", "paper"). A folder without format.json is format 1.
+FORMAT_VERSION = 2
+_FORMAT_FILE = "format.json"
+
+
+def keyword_format(folder: Path) -> int:
+    """The format a saved keyword index was written in (FORMAT_VERSION for a current one)."""
+    path = folder / _FORMAT_FILE
+    return json.loads(path.read_text())["format"] if path.is_file() else 1
 
 
 class KeywordIndex:
@@ -27,7 +44,7 @@ class KeywordIndex:
         import bm25s
         import Stemmer
 
-        return bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords="en")
+        return bm25s.tokenization.Tokenizer(stemmer=Stemmer.Stemmer("english"), stopwords=sorted(STOP_WORDS))
 
     @classmethod
     def build(cls, texts: list[str]) -> KeywordIndex:
@@ -44,6 +61,7 @@ class KeywordIndex:
         self.retriever.save(str(folder), show_progress=False)
         self.tokenizer.save_vocab(str(folder))
         self.tokenizer.save_stopwords(str(folder))
+        (folder / _FORMAT_FILE).write_text(json.dumps({"format": FORMAT_VERSION}))
 
     @classmethod
     def load(cls, folder: Path, size: int) -> KeywordIndex:
@@ -52,7 +70,7 @@ class KeywordIndex:
         retriever = bm25s.BM25.load(str(folder), mmap=False, show_progress=False)
         tokenizer = cls._tokenizer()
         tokenizer.load_vocab(str(folder))
-        tokenizer.load_stopwords(str(folder))
+        tokenizer.load_stopwords(str(folder))  # the stop list it was built with, whatever its format
         return cls(retriever, tokenizer, size)
 
     def search(self, query: str, k: int, *, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
