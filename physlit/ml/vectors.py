@@ -10,11 +10,12 @@ query, cosine unchanged to ~1e-4), searched with `nprobe` lists, trained on a sa
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from physlit.ml.files import atomic_path
 
 if TYPE_CHECKING:
     import faiss
@@ -100,10 +101,8 @@ def index_remove(index: faiss.Index, ids: np.ndarray) -> int:
 def index_save(index: faiss.Index, path: Path) -> None:
     """Write to `path` through a temporary file and a rename, so a reader never sees half a file."""
     faiss = _faiss()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    faiss.write_index(index, str(tmp))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        faiss.write_index(index, str(tmp))
 
 
 def index_load(path: Path) -> faiss.Index:
