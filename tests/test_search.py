@@ -2,12 +2,14 @@
 
 import fcntl
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from physlit.corpus.models import Paper
 from physlit.harvest.records import PaperRecord, VersionRecord
+from physlit.harvest.snapshot import snapshot_record
 from physlit.harvest.upsert import papers_upsert
 from physlit.registry.current import slots_reset
 from physlit.search import build
@@ -252,3 +254,44 @@ def test_a_revised_abstract_is_re_embedded_by_the_next_build(indexed):
     assert row.added == 1 and row.count == 8
     hits = papers_search(query="kilonova light curves", mode="dense", k=1)
     assert ids(hits) == ["2401.00007"]
+
+
+def test_decomposed_and_composed_text_are_one_text_in_queries_stored_papers_and_author_filters(
+    db, search_settings
+):
+    from tests.search_fixtures import corpus_records
+
+    # The snapshot spells this paper with decomposed accents (o + combining diaeresis), as some sources do.
+    obj = {
+        "id": "2502.00001",
+        "title": "Schro\u0308dinger cat states of a levitated nanoparticle",
+        "abstract": "We prepare Schro\u0308dinger cat states of a levitated silica nanoparticle in a cavity.",
+        "authors": "Hans Mu\u0308ller, Ana Núñez",
+        "categories": "quant-ph",
+        "versions": [{"version": "v1", "created": "Mon, 3 Feb 2025 10:00:00 GMT"}],
+    }
+    papers_upsert([snapshot_record(obj), *corpus_records()])
+    index_build()
+    paper = Paper.objects.get(arxiv_id="2502.00001")
+    assert "Schrödinger" in paper.title and paper.authors[0] == "Hans Müller"  # stored NFC
+    composed = papers_search(query="Schrödinger cat states", mode="keyword", k=5)
+    decomposed = papers_search(query="Schro\u0308dinger cat states", mode="keyword", k=5)
+    assert ids(composed) == ids(decomposed) == ["2502.00001"]
+    assert [h.score for h in composed] == [h.score for h in decomposed]
+    for name in ("Mu\u0308ller", "Müller", "müller"):
+        hits = papers_search(query="cat states", mode="keyword", k=5, filters=SearchFilters(author=name))
+        assert ids(hits) == ["2502.00001"]
+
+
+def test_a_keyword_index_of_an_older_format_is_rebuilt_by_a_plain_build_without_re_embedding(indexed):
+    from physlit.search.keyword import FORMAT_VERSION, keyword_format
+
+    folder = Path(indexed.path) / "keyword"
+    assert keyword_format(folder) == FORMAT_VERSION
+    (folder / "format.json").unlink()  # what a build before format 2 left
+    assert keyword_format(folder) == 1
+    assert ids(papers_search(query="entanglement entropy black hole", mode="keyword", k=1)) == ["2401.00001"]
+    row = index_build()
+    assert (row.parent_id, row.added, row.count) == (indexed.pk, 0, indexed.count)
+    assert keyword_format(Path(row.path) / "keyword") == FORMAT_VERSION
+    assert index_build() == row  # nothing left to do
