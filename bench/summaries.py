@@ -52,7 +52,6 @@ def main() -> None:
     args = parser.parse_args()
     django_setup(args)
     from django.conf import settings
-    from rouge_score import rouge_scorer
 
     from physlit.corpus.models import Paper
     from physlit.evaluation.summaries import baseline_summaries, rouge_table
@@ -61,6 +60,7 @@ def main() -> None:
     from physlit.summaries.guard import unsupported
     from physlit.summaries.services import drafts_guard, papers_summarize, summarizer_encoder, summarizer_for
     from physlit.text import sentences as sentences_split
+    from physlit.text.rouge import rouge_scores
 
     shared = Path(settings.SHARED_DIR)
     papers, refs = dev_papers(
@@ -68,9 +68,8 @@ def main() -> None:
     )
     abstracts = [p["abstract"] for p in papers]
     titles = [" ".join(p["title"].split()) for p in papers]
-    scorer = rouge_scorer.RougeScorer(["rougeL"], use_stemmer=True)
     oracle = [
-        max(sentences_split(a), key=lambda s, r=r: scorer.score(r, s)["rougeL"].fmeasure)
+        max(sentences_split(a), key=lambda s, r=r: rouge_scores(s, r)["rougeL"])
         for a, r in zip(abstracts, refs)
     ]
     candidates = baseline_summaries(abstracts, summarizer_encoder())

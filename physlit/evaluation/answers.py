@@ -13,16 +13,16 @@ import numpy as np
 from physlit.corpus.selectors import papers_by_ids
 from physlit.evaluation.questions import Question
 from physlit.qa.services import answer_compute
-from physlit.qa.text import sentences
 from physlit.search.encoding import encoder_current
 from physlit.search.service import papers_search
+from physlit.text import normalize, sentence_spans
 
 UNANSWERABLE = Path(__file__).resolve().parent / "data" / "unanswerable.jsonl"
 
 
 def _correct(q: Question, reply: str) -> bool:
-    reply = reply.lower()
-    return any(a and a.lower() in reply for a in [q.answer, *q.answer_aliases])
+    reply = normalize(reply).lower()  # the question file and the corpus may compose accents differently
+    return any(a and normalize(a).lower() in reply for a in [q.answer, *q.answer_aliases])
 
 
 def baseline_reply(question: str) -> tuple[str, str | None]:
@@ -33,7 +33,7 @@ def baseline_reply(question: str) -> tuple[str, str | None]:
         return "", None
     paper = papers_by_ids([hits[0].paper_id])[hits[0].paper_id]
     abstract = " ".join(paper.abstract.split())
-    texts = [abstract[s:e] for s, e in sentences(abstract)] or [abstract]
+    texts = [abstract[s:e] for s, e in sentence_spans(abstract)] or [abstract]
     vecs = encoder_current().encode([question, *texts])
     return texts[int(np.argmax(vecs[1:] @ vecs[0]))], paper.arxiv_id
 

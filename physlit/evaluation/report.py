@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.conf import settings
 
+from physlit.ml.files import atomic_path
 from physlit.registry.models import EvaluationReport
 
 COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
@@ -125,12 +126,9 @@ text-align:right}}td:first-child,th:first-child{{text-align:left}}</style></head
 def report_write(report: Report) -> EvaluationReport:
     """Write the page to PHYSLIT_REPORTS_DIR/<UTC time>.html and record it."""
     created = datetime.now(UTC)
-    folder = Path(settings.PHYSLIT_REPORTS_DIR)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{created:%Y%m%d-%H%M%S-%f}.html"
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(report_html(report, created=created), encoding="utf-8")
-    tmp.rename(path)
+    path = Path(settings.PHYSLIT_REPORTS_DIR) / f"{created:%Y%m%d-%H%M%S-%f}.html"
+    with atomic_path(path) as tmp:
+        tmp.write_text(report_html(report, created=created), encoding="utf-8")
     return EvaluationReport.objects.create(path=str(path), questions=report.questions, summary=report.summary)
 
 

@@ -49,7 +49,7 @@ def search_evaluate_encoder(
     from physlit.search import service
     from physlit.search.encoding import encoder_load
 
-    loaded = service._loaded()
+    loaded = service.index_loaded()
     encoder = encoder_load(reference)
     texts = dict.fromkeys(loaded.ids.tolist(), "")
     rows = Paper.objects.filter(pk__in=list(texts)).values_list("pk", "title", "abstract")
@@ -72,7 +72,7 @@ def search_evaluate_encoder(
             if mode == "dense":
                 hits = dense.hits(10, "dense")
             else:
-                keyword = service._keyword(loaded, q.question, candidates, None)
+                keyword = service.keyword_ranked(loaded, q.question, candidates, None)
                 hits = service.fuse(dense, keyword, 10, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
             ids = [h.paper_id for h in hits]
             ranks[mode].append(ids.index(gold[q.arxiv_id]) + 1 if gold[q.arxiv_id] in ids else None)

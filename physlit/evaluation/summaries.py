@@ -1,26 +1,24 @@
-"""Summary metrics: ROUGE-1/2/L (rouge-score, stemming) against the question file's `tldr`, for the current
-summarizer beside the lead-sentence and TextRank baselines computed in the same run; mean words; guard
-rejections."""
+"""Summary metrics: ROUGE-1/2/L (physlit.text.rouge, counted as rouge-score with stemming does) against the
+question file's `tldr`, for the current summarizer beside the lead-sentence and TextRank baselines computed
+in the same run; mean words; guard rejections."""
 
 from __future__ import annotations
 
 from physlit.corpus.models import Paper
 from physlit.evaluation.questions import Question
+from physlit.text.rouge import rouge_f
 
 
 def rouge_table(candidates: dict[str, list[str]], references: list[str]) -> dict[str, dict[str, float]]:
     """{name: {"ROUGE-1", "ROUGE-2", "ROUGE-L" (F x100), "words" (mean)}} of each candidate list."""
-    from rouge_score import rouge_scorer
-
-    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
     table = {}
-    n = max(len(references), 1)
     for name, texts in candidates.items():
-        scores = [scorer.score(ref, text) for ref, text in zip(references, texts, strict=True)]
+        f = rouge_f(texts, references)
         table[name] = {
-            label: 100 * sum(s[key].fmeasure for s in scores) / n
+            label: f[key]
             for label, key in (("ROUGE-1", "rouge1"), ("ROUGE-2", "rouge2"), ("ROUGE-L", "rougeL"))
         }
+        n = max(len(references), 1)
         table[name]["words"] = sum(len(t.split()) for t in texts) / n
     return table
 

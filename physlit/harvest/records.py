@@ -1,9 +1,13 @@
-"""A source-independent paper record, and parsing helpers shared by the snapshot, OAI and API readers."""
+"""A source-independent paper record, and parsing helpers shared by the snapshot, OAI and API readers.
+
+Stage: harvest. Input: raw fields of one source; output: PaperRecord with clean NFC text."""
 
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
+
+from physlit.text import normalize
 
 _VERSION_SUFFIX = re.compile(r"v(\d+)$")
 # New style 0704.0001 / 2401.01234, old style hep-th/9901001 (archive may carry a subject class).
@@ -71,8 +75,11 @@ def split_arxiv_id(raw: str) -> tuple[str, int | None]:
 
 
 def clean_text(text: str | None) -> str:
-    """Collapse arXiv's hard line wrapping and indentation into single spaces; drop control characters."""
-    return " ".join(_CONTROL.sub("", text or "").split())
+    """Collapse arXiv's hard line wrapping and indentation into single spaces; drop control characters;
+    Unicode NFC, so that a decomposed "Mu\u0308ller" is stored, searched and compared as "Müller".
+
+    Every reader (snapshot, OAI, API) passes titles, abstracts, comments and author names through here."""
+    return normalize(" ".join(_CONTROL.sub("", text or "").split()))
 
 
 def parse_date(text: str | None) -> date | None:
@@ -106,7 +113,9 @@ def split_authors(text: str) -> list[str]:
     Splits on commas and ' and ' outside parentheses, where arXiv puts affiliations.
     """
     text = clean_text(text)
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for chunk in re.split(r"(\(|\)|,|\band\b)", text):
         if chunk == "(":
             depth += 1

@@ -6,7 +6,6 @@ title, the rest of its abstract and the findings its authors mark. No Django her
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 from collections import Counter
@@ -18,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from physlit.text import sentences as sentences_split
+from physlit.text.rouge import gram_counts, rouge_tokens
 
 FORMAT_VERSION = 1
 MIN_WORDS, MAX_WORDS = 15, 35
@@ -60,7 +60,6 @@ _REPORTING = re.compile(
     r"(?:s|ed|n)?\s+that\s+",
     re.I,
 )
-_TOKEN = re.compile(r"[a-z0-9]+")
 
 
 @dataclass(frozen=True)
@@ -136,7 +135,7 @@ def _cut(text: str, max_words: int) -> str:
 
 
 def compose_pick(
-    units: Sequence[Unit], scores: Sequence[float], *, min_words=MIN_WORDS, max_words=MAX_WORDS
+    units: Sequence[Unit], scores: Sequence[float] | np.ndarray, *, min_words=MIN_WORDS, max_words=MAX_WORDS
 ) -> list[int]:
     """Indices (in the abstract's order) of the best unit plus the next best ones while the summary is
     under min_words and they fit in max_words."""
@@ -224,27 +223,6 @@ def unit_features(units: Sequence[Unit], embeddings: np.ndarray) -> np.ndarray:
     return np.concatenate([embeddings, embeddings * centroid, scalars], axis=1).astype(np.float32)
 
 
-@functools.lru_cache(maxsize=200_000)
-def _stem(word: str) -> str:
-    return _stemmer().stem(word) if len(word) > 3 else word
-
-
-@functools.lru_cache(maxsize=1)
-def _stemmer():
-    from nltk.stem import porter
-
-    return porter.PorterStemmer()
-
-
-def rouge_tokens(text: str) -> list[str]:
-    """ROUGE's own tokenization (rouge-score with stemming): lower-cased alphanumeric runs, Porter stems."""
-    return [_stem(t) for t in _TOKEN.findall(text.lower())]
-
-
-def _gram_counts(tokens: Sequence[str], n: int) -> Counter:
-    return Counter(tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1))
-
-
 def _expected_f(mine: Counter, sources: Sequence[tuple[Counter, Counter]], n: int) -> float:
     """ROUGE-n F of `mine` against the expected n-gram counts of the pseudo-summary (summary_target) drawn
     in equal shares from `sources`, each (counts, counts to leave out of them); an empty source gives its
@@ -281,12 +259,15 @@ def summary_target(
     for n in (1, 2):
         rest_counts: Counter = Counter()
         for r in rest:
-            rest_counts.update(_gram_counts(rouge_tokens(r), n))
+            rest_counts.update(gram_counts(rouge_tokens(r), n))
         finding_counts: Counter = Counter()
         for f in findings:
-            finding_counts.update(_gram_counts(rouge_tokens(f), n))
-        sources = [(_gram_counts(title_tokens, n), Counter()), (rest_counts, Counter())]
-        value += _expected_f(_gram_counts(tokens, n), sources + [(finding_counts, Counter())], n)
+            finding_counts.update(gram_counts(rouge_tokens(f), n))
+        sources: list[tuple[Counter, Counter]] = [
+            (gram_counts(title_tokens, n), Counter()),
+            (rest_counts, Counter()),
+        ]
+        value += _expected_f(gram_counts(tokens, n), sources + [(finding_counts, Counter())], n)
     return value
 
 
@@ -296,8 +277,8 @@ def unit_labels(units: Sequence[Unit], title: str) -> np.ndarray:
     tokens = [rouge_tokens(u.text) for u in units]
     labels = np.zeros(len(units), dtype=np.float32)
     for n in (1, 2):
-        title_counts = _gram_counts(reference, n)
-        counts = [_gram_counts(t, n) for t in tokens]
+        title_counts = gram_counts(reference, n)
+        counts = [gram_counts(t, n) for t in tokens]
         total: Counter = Counter()
         findings: Counter = Counter()
         for c, u in zip(counts, units, strict=True):

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from physlit.ml.files import atomic_folder
+
 
 def device_pick(preferred: str | None = None):
     """torch.device: `preferred` (or PHYSLIT_TRAIN_DEVICE) if given, else CUDA when present, else CPU."""
@@ -109,8 +111,6 @@ def artifact_write(root: Path, kind: str, write: Callable[[Path], None]) -> Path
     half-written artifact; `write(folder)` fills it. Returns the final folder."""
     name = datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-" + secrets.token_hex(3)
     final = Path(root) / kind / name
-    tmp = final.with_name(name + ".tmp")
-    tmp.mkdir(parents=True)
-    write(tmp)
-    tmp.rename(final)
+    with atomic_folder(final) as tmp:
+        write(tmp)
     return final

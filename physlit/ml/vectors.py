@@ -10,11 +10,12 @@ query, cosine unchanged to ~1e-4), searched with `nprobe` lists, trained on a sa
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from physlit.ml.files import atomic_path
 
 if TYPE_CHECKING:
     import faiss
@@ -93,17 +94,16 @@ def index_remove(index: faiss.Index, ids: np.ndarray) -> int:
     if len(ids) == 0:
         return 0
     if index_is_exact(index):
-        return int(index.remove_ids(ids))
+        # faiss's type hints name only an IDSelector; its SWIG wrapper also takes an id array.
+        return int(index.remove_ids(ids))  # type: ignore[arg-type]
     return int(faiss.downcast_index(index).remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
 
 
 def index_save(index: faiss.Index, path: Path) -> None:
     """Write to `path` through a temporary file and a rename, so a reader never sees half a file."""
     faiss = _faiss()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-    faiss.write_index(index, str(tmp))
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        faiss.write_index(index, str(tmp))
 
 
 def index_load(path: Path) -> faiss.Index:
@@ -127,7 +127,7 @@ def index_ids(index: faiss.Index) -> np.ndarray:
     """The ids stored, (n,) int64, sorted."""
     faiss = _faiss()
     if index_is_exact(index):
-        return np.sort(faiss.vector_to_array(index.id_map).astype(np.int64))
+        return np.sort(faiss.vector_to_array(faiss.downcast_index(index).id_map).astype(np.int64))
     ivf = faiss.downcast_index(index)
     lists = ivf.invlists
     parts = [faiss.rev_swig_ptr(lists.get_ids(i), lists.list_size(i)).copy() for i in range(ivf.nlist)]

@@ -1,4 +1,8 @@
-"""Keyword ranking: BM25 (bm25s, English stop words, Snowball stemmer) over title + abstract.
+"""Keyword ranking: BM25 (bm25s, its English stop words, Snowball stemmer) over title + abstract.
+
+BM25 keeps bm25s' own 33-word English stop list rather than physlit.text.STOP_WORDS: with the longer list
+(which also drops abstract boilerplate such as "show", "results") hybrid search lost a reworded dev question
+at R@1 on a 20k slice and dev was unchanged (issue 15, docs/benchmarks.md), so the library's list stays.
 
 Documents are positions 0..n-1 aligned with the index's ids.npy; a boolean mask filters inside retrieval.
 """

@@ -3,25 +3,28 @@
 Input: a query (words or a pasted abstract), mode, k and filters. Output: SearchHit(paper_id, score) ranked.
 Each retriever gives its candidates as arrays (Ranked); fusion works on those arrays.
 The current index (newest ready SearchIndex row) is loaded once per process and swapped when a newer one
-appears.
+appears (a registry CurrentSlot keyed by the row's pk). Queries and author filters are NFC-normalised like
+stored text. `index_loaded`, `filter_mask`, `dense_ranked` and `keyword_ranked` are public for evaluation and
+benchmarks.
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from django.conf import settings
 
 from physlit.corpus.models import Paper, PaperCategory
+from physlit.registry.current import CurrentSlot
 from physlit.search.build import index_current
 from physlit.search.encoding import encoder_for_index, query_encoder_for, query_reference
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
+from physlit.text import normalize
 
 MODES = ("hybrid", "dense", "keyword")
 # How often a process checks for a newer index (seconds).
@@ -53,18 +56,19 @@ class SearchHit:
 
 
 @dataclass
-class _Loaded:
+class LoadedIndex:
+    """The current index in memory: dense and keyword retrievers, positions -> paper ids, filter arrays."""
+
     row: SearchIndex
-    dense: object
+    dense: Any  # a faiss.Index (physlit.ml.vectors); typed loosely so search needs no faiss import
     keyword: KeywordIndex
     ids: np.ndarray  # (n,) int64 paper pks, ascending; position i is BM25 document i
     dates: np.ndarray  # (n,) int32 proleptic ordinal of first_submitted, 0 when unknown
     categories: dict[str, np.ndarray] = field(default_factory=dict)  # category or archive -> positions
     query_encoder: str = ""  # the model queries are embedded with (encoding.query_reference)
-
-
-_lock = threading.Lock()
-_state: dict[str, object] = {"loaded": None, "checked": 0.0}
+    # The query-encoder slot key last applied to `query_encoder`: a newly promoted query encoder serves from
+    # the next check on, while a value a benchmark sets by hand holds until then.
+    query_key: tuple | None = None
 
 
 def _positions(ids: np.ndarray, pks: np.ndarray) -> np.ndarray:
@@ -74,7 +78,7 @@ def _positions(ids: np.ndarray, pks: np.ndarray) -> np.ndarray:
     return pos[ids[pos] == pks] if len(ids) else np.empty(0, np.int64)
 
 
-def _load(row: SearchIndex) -> _Loaded:
+def _load(row: SearchIndex) -> LoadedIndex:
     from physlit.ml import vectors
 
     folder = Path(row.path)
@@ -102,40 +106,49 @@ def _load(row: SearchIndex) -> _Loaded:
                 if archive != category:
                     buckets.setdefault(archive, []).append(p)
         categories = {name: np.unique(np.asarray(p, dtype=np.int64)) for name, p in buckets.items()}
-    return _Loaded(row=row, dense=dense, keyword=keyword, ids=ids, dates=dates, categories=categories)
+    return LoadedIndex(row=row, dense=dense, keyword=keyword, ids=ids, dates=dates, categories=categories)
 
 
-def _loaded() -> _Loaded:
-    now = time.monotonic()
-    loaded = _state["loaded"]
-    if loaded is not None and now - _state["checked"] < RELOAD_CHECK_SECONDS:
-        return loaded
-    with _lock:
-        row = index_current()
-        _state["checked"] = time.monotonic()
-        if row is None:
-            raise SearchUnavailable("no search index yet: run `python manage.py build_index`")
-        loaded = _state["loaded"]
-        if loaded is None or loaded.row.pk != row.pk:
-            loaded = _load(row)
-        loaded.query_encoder = query_reference(row)  # a newly trained query encoder serves from now on
-        _state["loaded"] = loaded
-        return loaded
+def _index_find() -> int | None:
+    row = index_current()
+    return None if row is None else row.pk
 
 
-def search_reset() -> None:
-    """Forget the loaded index (tests; a process that must reload now)."""
-    with _lock:
-        _state["loaded"] = None
-        _state["checked"] = 0.0
+def _index_load(pk: int) -> LoadedIndex:
+    return _load(SearchIndex.objects.get(pk=pk))
+
+
+def _query_find() -> tuple[int, str] | None:
+    row = index_current()
+    return None if row is None else (row.pk, query_reference(row))
+
+
+_index = CurrentSlot(_index_find, _index_load, check_seconds=RELOAD_CHECK_SECONDS)
+# Rechecked as often as the index: a query encoder promoted while the index stays serves within seconds.
+_query = CurrentSlot(_query_find, lambda key: key[1], check_seconds=RELOAD_CHECK_SECONDS)
+
+
+def index_loaded() -> LoadedIndex:
+    """The current index, loaded once per process (rechecked every RELOAD_CHECK_SECONDS); raises
+    SearchUnavailable when none has been built."""
+    _, loaded = _index.get()
+    if loaded is None:
+        raise SearchUnavailable("no search index yet: run `python manage.py build_index`")
+    key, reference = _query.get()
+    if key is not None and key != loaded.query_key and key[0] == loaded.row.pk:
+        loaded.query_encoder, loaded.query_key = str(reference), key
+    elif not loaded.query_encoder:
+        loaded.query_encoder = query_reference(loaded.row)
+    return loaded
 
 
 def known_categories() -> set[str]:
     """Categories and archives present in the current index."""
-    return set(_loaded().categories)
+    return set(index_loaded().categories)
 
 
-def _mask(loaded: _Loaded, filters: SearchFilters) -> np.ndarray | None:
+def filter_mask(loaded: LoadedIndex, filters: SearchFilters) -> np.ndarray | None:
+    """(n,) bool over the index's positions that pass `filters`; None when no filter is set."""
     if not filters.active:
         return None
     mask = np.ones(len(loaded.ids), dtype=bool)
@@ -148,9 +161,9 @@ def _mask(loaded: _Loaded, filters: SearchFilters) -> np.ndarray | None:
     if filters.date_to:
         mask &= (loaded.dates <= filters.date_to.toordinal()) & (loaded.dates > 0)
     if filters.author:
+        author = normalize(filters.author).lower()  # authors_text is NFC (harvest.records)
         pks = np.fromiter(
-            Paper.objects.filter(authors_text__icontains=filters.author.lower()).values_list("pk", flat=True),
-            dtype=np.int64,
+            Paper.objects.filter(authors_text__icontains=author).values_list("pk", flat=True), dtype=np.int64
         )
         allowed = np.zeros(len(loaded.ids), dtype=bool)
         allowed[_positions(loaded.ids, pks)] = True
@@ -170,7 +183,8 @@ class Ranked:
         return [SearchHit(i, s, **{kind: s}) for i, s in zip(self.ids[:k].tolist(), self.scores[:k].tolist())]
 
 
-def _dense(loaded: _Loaded, vector: np.ndarray, k: int, mask: np.ndarray | None) -> Ranked:
+def dense_ranked(loaded: LoadedIndex, vector: np.ndarray, k: int, mask: np.ndarray | None) -> Ranked:
+    """The k papers nearest to `vector` (dim,) float32 among those `mask` allows."""
     from physlit.ml import vectors
 
     allowed = None if mask is None else loaded.ids[mask]
@@ -181,7 +195,8 @@ def _dense(loaded: _Loaded, vector: np.ndarray, k: int, mask: np.ndarray | None)
     return Ranked(ids[0][found], scores[0][found])
 
 
-def _keyword(loaded: _Loaded, query: str, k: int, mask: np.ndarray | None) -> Ranked:
+def keyword_ranked(loaded: LoadedIndex, query: str, k: int, mask: np.ndarray | None) -> Ranked:
+    """The k best BM25 matches of `query` among the papers `mask` allows (only papers sharing a term)."""
     positions, scores = loaded.keyword.search(query, k, mask=mask)
     return Ranked(loaded.ids[positions], scores)
 
@@ -242,18 +257,19 @@ def papers_search(
     """Rank papers for a query. mode: hybrid | dense | keyword."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    loaded = _loaded()
-    mask = _mask(loaded, filters or SearchFilters())
+    query = normalize(query)  # stored text is NFC (harvest.records): a decomposed "ö" matches it
+    loaded = index_loaded()
+    mask = filter_mask(loaded, filters or SearchFilters())
     if mask is not None and not mask.any():
         return []
     candidates = max(k, settings.PHYSLIT_SEARCH_CANDIDATES)
     if mode in ("dense", "hybrid"):
         reference = query_encoder_for(loaded.row, loaded.query_encoder, query)
         vector = encoder_for_index(loaded.row, reference).encode([query])[0]
-        dense = _dense(loaded, vector, candidates if mode == "hybrid" else k, mask)
+        dense = dense_ranked(loaded, vector, candidates if mode == "hybrid" else k, mask)
         if mode == "dense":
             return dense.hits(k, "dense")
-    keyword = _keyword(loaded, query, candidates if mode == "hybrid" else k, mask)
+    keyword = keyword_ranked(loaded, query, candidates if mode == "hybrid" else k, mask)
     if mode == "keyword":
         return keyword.hits(k, "keyword")
     return fuse(dense, keyword, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
@@ -263,19 +279,19 @@ def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:
     """Papers closest to a paper's stored embedding (the paper itself excluded); [] if not indexed."""
     from physlit.ml import vectors
 
-    loaded = _loaded()
+    loaded = index_loaded()
     try:
         vector = vectors.index_vectors(loaded.dense, np.asarray([paper_id]))[0]
     except KeyError:  # stored after this index was built
         return []
-    hits = _dense(loaded, vector, k + 1, None).hits(k + 1, "dense")
+    hits = dense_ranked(loaded, vector, k + 1, None).hits(k + 1, "dense")
     return [h for h in hits if h.paper_id != paper_id][:k]
 
 
 def search_warm() -> bool:
     """Load the current index and the query encoder now (a web worker's start); False if no index yet."""
     try:
-        loaded = _loaded()
+        loaded = index_loaded()
     except SearchUnavailable:
         return False
     encoder_for_index(loaded.row, loaded.query_encoder).encode(["warm up"])

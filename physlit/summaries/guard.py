@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import re
 
+from physlit.text import normalize
+
 _NUMBER = re.compile(r"(?<![A-Za-z])\d+(?:[.,]\d+)*")
 _INLINE_MATH = re.compile(r"\$[^$]+\$")
 # TeX commands and symbol tokens such as F=1, T_c, x^2, 10^{-6}.
@@ -16,7 +18,8 @@ _CAPITALISED = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z0-9\-']*")
 
 
 def _squash(text: str) -> str:
-    return " ".join(text.split())
+    # NFC: a name spelled with a combining accent in one text and a composed one in the other is one name.
+    return normalize(" ".join(text.split()))
 
 
 def unsupported(summary: str, abstract: str) -> list[str]:

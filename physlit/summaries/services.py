@@ -3,7 +3,6 @@ version (or the lead-sentence fallback when none is trained), each checked by th
 
 from __future__ import annotations
 
-import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -13,6 +12,7 @@ from django.conf import settings
 from django.db.models import Q
 
 from physlit.corpus.models import Paper
+from physlit.registry.current import CurrentSlot
 from physlit.registry.models import ModelVersion
 from physlit.summaries.guard import unsupported
 from physlit.summaries.models import Summary
@@ -34,27 +34,49 @@ def summarizer_encoder(info: dict | None = None):
     )
 
 
-@functools.lru_cache(maxsize=4)
-def _summarizer_at(path: str):
+def _summarizer_load(path: str):
     from physlit.ml.summarizer import summarizer_load
 
     return summarizer_load(path, encoder_for=summarizer_encoder)
 
 
-def summarizer_for(version: ModelVersion | None):
-    """The Summarizer of a version (loaded once per process), or the lead fallback for None."""
-    if version is None:
-        from physlit.ml.summarizer import Summarizer
+def _current_find() -> tuple[int, str] | None:
+    # The path too: artifact folders are unique, while a pk can come back (a test database rolled back).
+    return (
+        ModelVersion.objects.filter(kind=ModelVersion.Kind.SUMMARIZER, status=ModelVersion.Status.CURRENT)
+        .values_list("pk", "path")
+        .first()
+    )
 
+
+def _current_load(key: tuple[int, str]) -> tuple[object, ModelVersion]:
+    version = ModelVersion.objects.get(pk=key[0])
+    return _summarizer_load(version.path), version
+
+
+# Checked on every call (one indexed query per batch of papers): `summarize --missing` right after a
+# promotion must already see the new version; the artifact itself loads once per version.
+_current = CurrentSlot(_current_find, _current_load, check_seconds=0.0)
+
+
+def summarizer_for(version: ModelVersion | None):
+    """The Summarizer of a version (the current one loaded once per process); the lead fallback for None."""
+    from physlit.ml.summarizer import Summarizer
+
+    if version is None:
         return Summarizer()
-    return _summarizer_at(version.path)
+    key, loaded = _current.get()
+    if loaded is not None and key == (version.pk, version.path):
+        return loaded[0]
+    return _summarizer_load(version.path)
 
 
 def summarizer_current() -> tuple[object, ModelVersion | None]:
-    version = ModelVersion.objects.filter(
-        kind=ModelVersion.Kind.SUMMARIZER, status=ModelVersion.Status.CURRENT
-    ).first()
-    return summarizer_for(version), version
+    """(the current summarizer, its version), or (the lead fallback, None) when none is trained."""
+    from physlit.ml.summarizer import Summarizer
+
+    _, loaded = _current.get()
+    return loaded if loaded is not None else (Summarizer(), None)
 
 
 @dataclass
@@ -73,11 +95,11 @@ def drafts_guard(summarizer, abstracts: list[str]) -> list[Guarded]:
     out = []
     for abstract, draft in zip(abstracts, summarizer.summarize(abstracts), strict=True):
         if not abstract.strip():
-            out.append(Guarded("", Summary.Method.NONE, False, []))
+            out.append(Guarded("", str(Summary.Method.NONE), False, []))
             continue
         problems = unsupported(draft.text, abstract)
         if problems:
-            out.append(Guarded(lead_summary(abstract), Summary.Method.LEAD, True, problems))
+            out.append(Guarded(lead_summary(abstract), str(Summary.Method.LEAD), True, problems))
         else:
             out.append(Guarded(draft.text, draft.method, False, []))
     return out

@@ -68,12 +68,9 @@ def validation_score(picks, titles: list[str]) -> float:
 
 def title_rouge(summaries: list[str], titles: list[str]) -> dict[str, float]:
     """Mean ROUGE-1/2/L F (x100, rouge-score with stemming) of summaries against titles."""
-    from rouge_score import rouge_scorer
+    from physlit.text.rouge import rouge_f
 
-    scorer = rouge_scorer.RougeScorer(["rouge1", "rouge2", "rougeL"], use_stemmer=True)
-    scores = [scorer.score(t, s) for s, t in zip(summaries, titles, strict=True)]
-    n = max(len(scores), 1)
-    return {k: 100 * sum(s[k].fmeasure for s in scores) / n for k in ("rouge1", "rouge2", "rougeL")}
+    return rouge_f(summaries, titles)
 
 
 def summarizer_train(

@@ -3,6 +3,7 @@
 from django import forms
 
 from physlit.search.service import MODES, SearchFilters
+from physlit.text import normalize
 
 MAX_QUERY_CHARS = 4000  # a pasted abstract fits (arXiv caps abstracts at 1,920 characters)
 MAX_K = 100
@@ -20,6 +21,12 @@ class SearchForm(forms.Form):
     def __init__(self, *args, known_categories: set[str] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.known_categories = known_categories
+
+    def clean_q(self):
+        return normalize(self.cleaned_data["q"])  # stored text is NFC: a decomposed "ö" must match it
+
+    def clean_author(self):
+        return normalize(self.cleaned_data["author"])
 
     def clean_category(self):
         category = self.cleaned_data["category"]

@@ -1,36 +1,22 @@
 """Result snippets: the abstract sentence that best matches the query, with matching words marked.
 
 Returns plain-text segments (text, highlighted) so templates keep autoescaping; never marks inside TeX math,
-where a <mark> would stop KaTeX from rendering the formula.
+where a <mark> would stop KaTeX from rendering the formula. Sentences, stop words and stems are those of
+physlit.text, the same that keyword search matches with.
 """
 
 import re
-from functools import lru_cache
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z$\\(])")
+from physlit.text import STOP_WORDS, normalize, sentences, stem, stems
+
 _MATH = re.compile(r"\$\$.+?\$\$|\$[^$]+\$|\\\(.+?\\\)|\\\[.+?\\\]", re.S)
+# A word worth marking: three letters or digits at least (no hyphens, so "black-hole" marks both halves).
 _WORD = re.compile(r"[^\W_]{3,}", re.U)
-STOP = frozenset(
-    "the and for with from that this are was were what which how does into its their our can has have not "
-    "but who whom why when where than then them they these those there been being also such over under "
-    "between about among using used use via".split()
-)
-
-
-@lru_cache(maxsize=1)
-def _stemmer():
-    import Stemmer
-
-    return Stemmer.Stemmer("english")
-
-
-def _stems(words: list[str]) -> list[str]:
-    return _stemmer().stemWords([w.lower() for w in words])
 
 
 def query_stems(query: str) -> set[str]:
-    words = [w for w in _WORD.findall(query) if w.lower() not in STOP]
-    return set(_stems(words))
+    words = [w for w in _WORD.findall(normalize(query)) if w.lower() not in STOP_WORDS]
+    return set(stems(words))
 
 
 def snippet(text: str, query: str, max_chars: int = 320) -> list[tuple[str, bool]]:
@@ -39,16 +25,13 @@ def snippet(text: str, query: str, max_chars: int = 320) -> list[tuple[str, bool
     if not text:
         return []
     wanted = query_stems(query)
-    sentences = _SENTENCE.split(text)
-    scores = []
-    for sentence in sentences:
-        stems = set(_stems(_WORD.findall(_MATH.sub(" ", sentence))))
-        scores.append(len(stems & wanted))
-    best = max(range(len(sentences)), key=lambda i: (scores[i], -i))
-    chosen = sentences[best]
+    parts = sentences(text) or [text]
+    scores = [len(set(stems(_WORD.findall(_MATH.sub(" ", part)))) & wanted) for part in parts]
+    best = max(range(len(parts)), key=lambda i: (scores[i], -i))
+    chosen = parts[best]
     nxt = best + 1
-    while len(chosen) < max_chars // 2 and nxt < len(sentences):
-        chosen += " " + sentences[nxt]
+    while len(chosen) < max_chars // 2 and nxt < len(parts):
+        chosen += " " + parts[nxt]
         nxt += 1
     if len(chosen) > max_chars:
         cut = chosen[:max_chars]
@@ -68,7 +51,7 @@ def _mark(text: str, wanted: set[str]) -> list[tuple[str, bool]]:
     for match in _WORD.finditer(text):
         if any(start <= match.start() < end for start, end in math_spans):
             continue
-        if _stems([match.group()])[0] in wanted:
+        if stem(match.group()) in wanted:
             if match.start() > position:
                 segments.append((text[position : match.start()], False))
             segments.append((match.group(), True))

@@ -9,6 +9,7 @@ from django.core.management import call_command
 
 from physlit.ml import encoder_training as et
 from physlit.ml.training import artifact_write
+from physlit.registry.current import slots_reset
 from physlit.registry.models import ModelVersion
 from physlit.registry.services import version_promote, version_register
 from physlit.search import build, service
@@ -32,10 +33,10 @@ def encoder_version(base: Path, models_dir: Path, seed: int) -> ModelVersion:
 
 
 def served_row() -> SearchIndex:
-    service.search_reset()
+    slots_reset()
     hits = service.papers_search(query="black hole entropy", k=3, mode="dense")
     assert hits
-    return service._state["loaded"].row
+    return service.index_loaded().row
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from physlit.ml import encoder_training as et
+from physlit.registry.current import slots_reset
 from physlit.registry.models import ModelVersion
 from physlit.search import service
 from physlit.search.build import index_build
@@ -113,9 +114,9 @@ def test_a_distilled_query_encoder_serves_queries_of_its_teachers_index_once_pro
     # Promoted, search embeds queries with the student (ONNX int8 export made at training), index unchanged.
     assert promotion_request(version.pk).status == ModelVersion.Status.CURRENT
     assert query_reference(row) == version.path
-    service.search_reset()
+    slots_reset()
     assert service.papers_search(query="black hole entropy", k=3, mode="dense")
-    assert service._state["loaded"].query_encoder == version.path
+    assert service.index_loaded().query_encoder == version.path
     student = encoder_for_index(row, version.path)
     teacher = encoder_for_index(row)
     assert student.artifact.is_file() and student.dim == teacher.dim

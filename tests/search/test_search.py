@@ -8,7 +8,9 @@ from filelock import FileLock
 
 from physlit.corpus.models import Paper
 from physlit.harvest.records import PaperRecord, VersionRecord
+from physlit.harvest.snapshot import snapshot_record
 from physlit.harvest.upsert import papers_upsert
+from physlit.registry.current import slots_reset
 from physlit.search import build
 from physlit.search.build import IndexBusy, index_build, index_current
 from physlit.search.models import SearchIndex
@@ -17,7 +19,6 @@ from physlit.search.service import (
     SearchUnavailable,
     papers_search,
     papers_similar,
-    search_reset,
 )
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +184,7 @@ def test_a_corpus_grown_past_the_ivf_threshold_becomes_ivf_without_re_embedding(
     papers_upsert([new_paper("2501.00004", "Sonoluminescence", bubbles)])
     row = index_build()
     assert (row.dense_kind, row.count, row.added) == ("ivf", 9, 1)
-    search_reset()  # a serving process picks up the new index within seconds; this one at once
+    slots_reset()  # a serving process picks up the new index within seconds; this one at once
     assert ids(papers_search(query="sonoluminescence of collapsing bubbles", mode="dense", k=1)) == [
         "2501.00004"
     ]
@@ -250,3 +251,30 @@ def test_a_revised_abstract_is_re_embedded_by_the_next_build(indexed):
     assert row.added == 1 and row.count == 8
     hits = papers_search(query="kilonova light curves", mode="dense", k=1)
     assert ids(hits) == ["2401.00007"]
+
+
+def test_decomposed_and_composed_text_are_one_text_in_queries_stored_papers_and_author_filters(
+    db, search_settings
+):
+    from tests.search_fixtures import corpus_records
+
+    # The snapshot spells this paper with decomposed accents (o + combining diaeresis), as some sources do.
+    obj = {
+        "id": "2502.00001",
+        "title": "Schro\u0308dinger cat states of a levitated nanoparticle",
+        "abstract": "We prepare Schro\u0308dinger cat states of a levitated silica nanoparticle in a cavity.",
+        "authors": "Hans Mu\u0308ller, Ana Núñez",
+        "categories": "quant-ph",
+        "versions": [{"version": "v1", "created": "Mon, 3 Feb 2025 10:00:00 GMT"}],
+    }
+    papers_upsert([snapshot_record(obj), *corpus_records()])
+    index_build()
+    paper = Paper.objects.get(arxiv_id="2502.00001")
+    assert "Schrödinger" in paper.title and paper.authors[0] == "Hans Müller"  # stored NFC
+    composed = papers_search(query="Schrödinger cat states", mode="keyword", k=5)
+    decomposed = papers_search(query="Schro\u0308dinger cat states", mode="keyword", k=5)
+    assert ids(composed) == ids(decomposed) == ["2502.00001"]
+    assert [h.score for h in composed] == [h.score for h in decomposed]
+    for name in ("Mu\u0308ller", "Müller", "müller"):
+        hits = papers_search(query="cat states", mode="keyword", k=5, filters=SearchFilters(author=name))
+        assert ids(hits) == ["2502.00001"]

@@ -9,8 +9,8 @@ import pytest
 
 from physlit.harvest.records import PaperRecord, VersionRecord
 from physlit.harvest.upsert import papers_upsert
+from physlit.registry.current import slots_reset
 from physlit.search.build import index_build
-from physlit.search.service import search_reset
 
 CORPUS = [
     (
@@ -123,9 +123,9 @@ def search_settings(settings, tmp_path, models_dir):
     settings.PHYSLIT_MODELS_DIR = models_dir
     settings.PHYSLIT_ENCODER = ""
     settings.PHYSLIT_ENCODER_BACKEND = "onnx-int8"
-    search_reset()
+    slots_reset()
     yield settings
-    search_reset()
+    slots_reset()
 
 
 @pytest.fixture
