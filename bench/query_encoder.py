@@ -37,7 +37,6 @@ def main() -> None:
     student_path = args.student or (version.path if version else None)
     if not student_path:
         sys.exit("no query encoder: run `manage.py train query-encoder` first")
-    service.RELOAD_CHECK_SECONDS = float("inf")  # the bench chooses the query encoder below
     loaded = service.index_loaded()
     row = loaded.row
     encoders = {"full encoder": encoder_for_index(row), "distilled": encoder_for_index(row, student_path)}
@@ -77,7 +76,7 @@ def main() -> None:
         table_row(name, "keyword", "-", *(f"{m[key]:.3f}" for key in ("R@1", "R@10", "MRR@10")))
         for mode in ("dense", "hybrid"):
             for label, reference in (("full encoder", row.encoder), ("distilled", student_path)):
-                loaded.query_encoder = reference
+                loaded.query_encoder = reference  # holds until another query encoder is promoted
                 m = search_evaluate(qs, modes=(mode,))[mode]
                 table_row(name, mode, label, *(f"{m[key]:.3f}" for key in ("R@1", "R@10", "MRR@10")))
 
