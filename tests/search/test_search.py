@@ -256,7 +256,7 @@ def test_a_revised_abstract_is_re_embedded_by_the_next_build(indexed):
 def test_decomposed_and_composed_text_are_one_text_in_queries_stored_papers_and_author_filters(
     db, search_settings
 ):
-    from tests.search_fixtures import corpus_records
+    from tests.support.corpus import corpus_records
 
     # The snapshot spells this paper with decomposed accents (o + combining diaeresis), as some sources do.
     obj = {
