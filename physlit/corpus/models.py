@@ -1,5 +1,9 @@
 """The corpus: one Paper row per arXiv id (no version), its versions and categories, and harvest state."""
 
+import os
+import socket
+from typing import Any
+
 from django.db import models
 
 
@@ -102,11 +106,20 @@ class HarvestCursor(models.Model):
         return f"{self.source} {self.set_spec} from {self.from_date}"
 
 
+def _this_pid() -> int:
+    return os.getpid()
+
+
+def _this_host() -> str:
+    return socket.gethostname()
+
+
 class HarvestRun(models.Model):
     class Status(models.TextChoices):
         RUNNING = "running"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
+        INTERRUPTED = "interrupted"  # its process died; a later run found it (harvest.services)
 
     source = models.CharField(max_length=16)  # "oai", "api", "snapshot"
     params = models.JSONField(default=dict, blank=True)
@@ -119,9 +132,20 @@ class HarvestRun(models.Model):
     papers_updated = models.PositiveIntegerField(default=0)
     records_skipped = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # Who runs it and when it last wrote: how a later run tells a live run from one whose process died.
+    pid = models.PositiveIntegerField(null=True, blank=True, default=_this_pid)
+    host = models.CharField(max_length=255, blank=True, default=_this_host)
+    heartbeat_at = models.DateTimeField(auto_now=True, null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # Every write is a heartbeat: the harvesters save the run once per stored page, naming only the
+        # counters, so heartbeat_at joins any update_fields.
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "heartbeat_at"}
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.source} run {self.pk} ({self.status})"

@@ -1,11 +1,14 @@
 """Harvest stage entry point: papers_harvest() pulls arXiv metadata over OAI-PMH or the query API.
 
 Inputs: source, categories, since, max_records (URLs and politeness from settings). Outputs: Paper rows
-(via papers_upsert), HarvestCursor rows, and one HarvestRun row saying what happened.
+(via papers_upsert), HarvestCursor rows, and one HarvestRun row saying what happened. Runs whose process
+died are marked interrupted by the next run (dead_runs_interrupt).
 """
 
 import datetime
 import logging
+import os
+import socket
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,6 +17,7 @@ from physlit.corpus.categories import PHYSICS_ARCHIVES, category_archive, parse_
 from physlit.corpus.models import HarvestRun
 from physlit.harvest.api import api_harvest
 from physlit.harvest.errors import HarvestError
+from physlit.harvest.http import MAX_RETRY_AFTER
 from physlit.harvest.oai import FORMATS, oai_harvest
 
 logger = logging.getLogger(__name__)
@@ -33,6 +37,59 @@ def _as_date(value: datetime.date | str | None) -> datetime.date | None:
         return datetime.date.fromisoformat(str(value))
     except ValueError as exc:
         raise HarvestError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+def run_silence_allowed() -> datetime.timedelta:
+    """How long a live run can go without writing its row: one request's whole retry budget (each retry
+    waiting up to MAX_RETRY_AFTER, then timing out), twice over for margin."""
+    attempts = settings.PHYSLIT_HARVEST_RETRIES + 1
+    seconds = attempts * (MAX_RETRY_AFTER + settings.PHYSLIT_HARVEST_TIMEOUT)
+    return datetime.timedelta(seconds=2 * seconds)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)  # signal 0: asks only whether the process exists
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # exists, under another user
+    return True
+
+
+def run_death(run: HarvestRun, now: datetime.datetime) -> str | None:
+    """Why `run` (status running) is dead, or None while it may be alive.
+
+    On its own host the process id settles it; elsewhere (another container or machine) only silence
+    does: no write for longer than run_silence_allowed()."""
+    if run.host == socket.gethostname() and run.pid is not None and not _pid_alive(run.pid):
+        return f"process {run.pid} on {run.host} is gone"
+    last = run.heartbeat_at or run.started_at
+    if now - last > run_silence_allowed():
+        return f"no progress since {last:%Y-%m-%d %H:%M:%S} UTC ({run.host or 'unknown host'})"
+    return None
+
+
+def dead_runs_interrupt() -> list[HarvestRun]:
+    """Mark every running HarvestRun whose process died as interrupted; returns those runs.
+
+    A killed process cannot mark its own run; the next harvest (or any harvest command) does. The papers
+    and cursors it committed stay: the next run resumes from the cursor."""
+    now = timezone.now()
+    dead = []
+    for run in HarvestRun.objects.filter(status=HarvestRun.Status.RUNNING):
+        reason = run_death(run, now)
+        if reason is None:
+            continue
+        # Conditional, so two harvests starting at once mark each dead run once.
+        marked = HarvestRun.objects.filter(pk=run.pk, status=HarvestRun.Status.RUNNING).update(
+            status=HarvestRun.Status.INTERRUPTED, error=reason, finished_at=now
+        )
+        if marked:
+            run.status, run.error, run.finished_at = HarvestRun.Status.INTERRUPTED, reason, now
+            logger.warning("harvest run %s marked interrupted: %s", run.pk, reason)
+            dead.append(run)
+    return dead
 
 
 def papers_harvest(
@@ -70,6 +127,7 @@ def papers_harvest(
     params = {"categories": wanted, "since": since.isoformat() if since else None, "max_records": max_records}
     if source == "oai":
         params["metadata_prefix"] = prefix
+    dead_runs_interrupt()
     run = HarvestRun.objects.create(source=source, params=params)
     logger.info("harvest run %s: %s %s", run.pk, source, params)
     try:

@@ -272,7 +272,7 @@ def test_harvest_killed_with_sigkill_mid_run_resumes_without_loss_or_duplicates(
     assert sorted(ids) == sorted(r["id"] for r in records)
     assert versions == sum(len(r["versions"]) for r in records)
     assert titles == {clean_text(r["title"]) for r in records}
-    assert runs == [("running",), ("succeeded",)]  # a SIGKILLed run cannot mark itself
+    assert runs == [("interrupted",), ("succeeded",)]  # marked by the next run: a SIGKILLed one cannot
 
 
 @pytest.mark.django_db

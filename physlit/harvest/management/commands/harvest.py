@@ -1,4 +1,5 @@
-"""`manage.py harvest`: a thin door to papers_harvest (harvest stage); prints a one-line summary."""
+"""`manage.py harvest`: a thin door to papers_harvest (harvest stage); prints the runs it found dead, then a
+one-line summary."""
 
 import argparse
 import datetime
@@ -6,7 +7,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from physlit.harvest.errors import HarvestError
-from physlit.harvest.services import papers_harvest
+from physlit.harvest.services import dead_runs_interrupt, papers_harvest
 
 
 def _date(text: str) -> datetime.date:
@@ -40,6 +41,8 @@ class Command(BaseCommand):
             if days < 0:
                 raise CommandError("--days wants a number of days, 0 or more")
             since = datetime.date.today() - datetime.timedelta(days=days)
+        for dead in dead_runs_interrupt():  # papers_harvest would mark them too, but silently
+            self.stdout.write(f"{dead}: {dead.error}")
         try:
             run = papers_harvest(
                 source=source,

@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from physlit.corpus.models import HarvestRun
 from physlit.harvest.errors import HarvestError
+from physlit.harvest.services import dead_runs_interrupt
 from physlit.harvest.snapshot import DEFAULT_BATCH_SIZE, snapshot_import, snapshot_summary
 
 
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true", help="no progress bar")
 
     def handle(self, *args, **options):
+        for dead in dead_runs_interrupt():
+            self.stdout.write(f"{dead}: {dead.error}")
         try:
             run = snapshot_import(
                 options["path"],
