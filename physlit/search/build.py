@@ -59,6 +59,7 @@ def index_build(
     *, rebuild: bool = False, progress: bool = False, wait: bool = True, model: str | None = None
 ) -> SearchIndex | None:
     """Bring the search index up to date with the corpus; returns the current row (None: empty corpus).
+    With nothing to embed or remove, that is the row that was already current (created before the call).
 
     `model`: the encoder to build with (a model folder, see physlit.search.encoding); default the current
     encoder version's, else the configured one. A different encoder than the current index's means a
@@ -70,10 +71,14 @@ def index_build(
     from physlit.ml import vectors
 
     with _writer_lock(wait):
-        # We hold the writer lock, so a row still "building" belongs to a build that was killed.
-        SearchIndex.objects.filter(status=SearchIndex.Status.BUILDING).update(
-            status=SearchIndex.Status.FAILED, error="interrupted"
+        # We hold the writer lock, so a row still "building" and any temporary folder belong to a build
+        # whose process died. Cleared first, before a build that may turn out to have nothing to do.
+        interrupted = SearchIndex.objects.filter(status=SearchIndex.Status.BUILDING).update(
+            status=SearchIndex.Status.INTERRUPTED, error="the process building it died"
         )
+        removed = stale_temporaries_remove(Path(settings.PHYSLIT_INDEX_DIR))
+        if interrupted or removed:
+            log.warning("killed builds: %d marked interrupted, %d temporaries removed", interrupted, removed)
         current = index_current()
         reference = model or encoder_reference()
         encoder = encoder_load(reference)
@@ -117,8 +122,6 @@ def index_build(
             parent=parent,
         )
         final = Path(settings.PHYSLIT_INDEX_DIR) / f"{row.pk:06d}"
-        # Left by builds that were killed: we hold the writer lock, so none is in progress.
-        stale_temporaries_remove(final.parent)
         try:
             if dense is None:
                 dense = vectors.index_new(

@@ -8,6 +8,7 @@ class SearchIndex(models.Model):
         BUILDING = "building"
         READY = "ready"
         FAILED = "failed"
+        INTERRUPTED = "interrupted"  # its process died mid-build; the next build found it
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.BUILDING)
     path = models.CharField(max_length=500, help_text="folder holding dense.faiss, keyword/ and ids.npy")
