@@ -12,8 +12,18 @@ os.environ.setdefault("PHYSLIT_ENCODER_THREADS", "1")
 
 
 def post_worker_init(worker):
+    """Warm what can be warmed. A failure (the database down, a missing artifact) is logged and the worker
+    serves anyway: an exception here would stop the worker and, repeated, halt the gunicorn master, while
+    the first request after the database returns loads whatever was not warmed (the slots are lazy)."""
+    from django.db import connections
+
     from physlit.qa.services import qa_warm
     from physlit.search.service import search_warm
 
-    search_warm()
-    qa_warm()
+    for warm in (search_warm, qa_warm):
+        try:
+            warm()
+        except Exception:
+            worker.log.exception("could not warm %s at start; the first request loads it", warm.__name__)
+    # Requests open their own connections; one left broken by a failed warm-up must not be reused.
+    connections.close_all()
