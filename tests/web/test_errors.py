@@ -1,4 +1,4 @@
-"""Bad input is a 4xx that says why, every /api/ response is JSON, and a database outage is a 503 (issue 18)."""
+"""Bad input is a 4xx that says why, every /api/ response is JSON, a database outage is a 503 (issue 18)."""
 
 import json
 
