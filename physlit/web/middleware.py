@@ -42,11 +42,11 @@ def outage_response(request: HttpRequest) -> HttpResponse:
 
 
 def exception_response(request: HttpRequest, exc: BaseException) -> HttpResponse:
-    """The response for an uncaught exception: 503 for a database outage, else a logged 500."""
+    """The response for an uncaught exception: 503 for a database outage, else a 500 (Django's
+    django.request logger has logged it with its traceback)."""
     if isinstance(exc, DATABASE_ERRORS):
         logger.warning("database unavailable on %s: %s", request.path, exc)
         return outage_response(request)
-    logger.error("internal error on %s", request.path, exc_info=(type(exc), exc, exc.__traceback__))
     if request_is_api(request):
         return api_error("internal error", 500)
     try:
@@ -83,8 +83,10 @@ class ErrorsMiddleware:
             response = self.api_rewrite(response)
         return response
 
-    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse:
-        return exception_response(request, exc)
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        # Only the outage here (it works with DEBUG on too); Http404, PermissionDenied and the rest go on to
+        # Django, whose 500s come to server_error.
+        return outage_response(request) if isinstance(exc, DATABASE_ERRORS) else None
 
     @staticmethod
     def api_rewrite(response: HttpResponse) -> JsonResponse:
