@@ -5,6 +5,9 @@ import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", os.cpu_count() or 2))
+# gunicorn's largest request line: a search of MAX_QUERY_CHARS (4000) characters fits in the URL; longer lines
+# get gunicorn's own plain-text 414 before Django sees them.
+limit_request_line = 8190
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
 # One request runs on one core: sync workers, one thread each for FAISS and ONNX Runtime.
 os.environ.setdefault("OMP_NUM_THREADS", "1")
