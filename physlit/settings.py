@@ -66,6 +66,8 @@ if DEBUG or envbool("PHYSLIT_DEVTOOLS"):
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # JSON errors under /api/, friendly pages elsewhere, 503 on a database outage: it must see every response.
+    "physlit.web.middleware.ErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -74,6 +76,12 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
+
+CSRF_FAILURE_VIEW = "physlit.web.middleware.csrf_failure"
+# Form bodies above this are refused before parsing (a question is at most PHYSLIT_QA_MAX_CHARS; /api/ask
+# sets its own smaller bound).
+DATA_UPLOAD_MAX_MEMORY_SIZE = envint("DJANGO_DATA_UPLOAD_MAX_MEMORY_SIZE", 256 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 ROOT_URLCONF = "physlit.urls"
 WSGI_APPLICATION = "physlit.wsgi.application"
@@ -97,6 +105,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'physlit.sqlite3'}"),
         conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+        # A kept connection is checked before each request reuses it, so one broken by a database restart is
+        # replaced instead of failing the request.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

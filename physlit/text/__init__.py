@@ -15,6 +15,7 @@ from physlit.text.sentences import sentence_spans, sentences
 
 __all__ = [
     "STOP_WORDS",
+    "TextRefused",
     "content_stems",
     "content_words",
     "normalize",
@@ -22,6 +23,7 @@ __all__ = [
     "sentences",
     "stem",
     "stems",
+    "text_clean",
     "words",
 ]
 
@@ -29,6 +31,26 @@ __all__ = [
 def normalize(text: str) -> str:
     """`text` in Unicode NFC: a decomposed and a composed "Schrödinger" become the same string."""
     return unicodedata.normalize("NFC", text)
+
+
+class TextRefused(ValueError):
+    """Input text that cannot be stored or searched; the message says which field and why."""
+
+
+# Tab, newline and carriage return are ordinary in pasted text (browsers send a textarea's newlines as CRLF).
+_ALLOWED_CONTROLS = frozenset("\t\n\r")
+
+
+def text_clean(value: str, *, field: str) -> str:
+    """`value` in NFC, or TextRefused: a NUL or other control character breaks PostgreSQL text and means
+    nothing in a query; a lone surrogate cannot be encoded as UTF-8 (the tokenizer and the database fail)."""
+    for position, char in enumerate(value):
+        code = ord(char)
+        if 0xD800 <= code <= 0xDFFF:
+            raise TextRefused(f"{field}: a lone surrogate (U+{code:04X}) at position {position} is not text")
+        if unicodedata.category(char) == "Cc" and char not in _ALLOWED_CONTROLS:
+            raise TextRefused(f"{field}: control character U+{code:04X} at position {position} is refused")
+    return normalize(value)
 
 
 _WORD = re.compile(r"[^\W_][\w\-]*", re.U)

@@ -5,8 +5,6 @@ send (a script on another origin would need a CORS preflight this site never gra
 session or account, and asking is rate-limited per client. The page's own form keeps Django's CSRF check.
 """
 
-import json
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import JsonResponse
@@ -17,7 +15,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from physlit.qa.models import Conversation
 from physlit.qa.services import ConversationNotFound, QuestionError, question_answer
 from physlit.search.service import SearchUnavailable
+from physlit.text import TextRefused, text_clean
 from physlit.web.api import error
+from physlit.web.validation import BodyRefused, json_body
 
 RECENT_CONVERSATIONS = 30
 
@@ -62,24 +62,23 @@ def answer_json(answer) -> dict:
 @csrf_exempt
 @require_POST
 def ask(request):
-    if request.content_type != "application/json":
-        return error("send the question as JSON (Content-Type: application/json)", status=415)
-    if len(request.body) > 4 * settings.PHYSLIT_QA_MAX_CHARS + 1000:
-        return error(
-            f"the request is too large; questions are at most {settings.PHYSLIT_QA_MAX_CHARS} characters",
-            status=413,
-        )
     try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        return error("the body is not valid JSON")
+        data = json_body(request, max_bytes=4 * settings.PHYSLIT_QA_MAX_CHARS + 1000)
+    except BodyRefused as exc:
+        return error(str(exc), status=exc.status)
     if not isinstance(data, dict):
         return error('expected a JSON object {"question": TEXT, "conversation": ID or null}')
     question, conversation = data.get("question"), data.get("conversation")
     if not isinstance(question, str):
         return error('"question" must be a string')
-    if conversation is not None and (isinstance(conversation, bool) or not isinstance(conversation, int)):
+    if conversation is not None and (
+        isinstance(conversation, bool) or not isinstance(conversation, int) or not 0 < conversation < 2**63
+    ):  # ids are positive 64-bit integers; a larger one overflows the database's column
         return error('"conversation" must be an integer id or null')
+    try:
+        question = text_clean(question, field="question")
+    except TextRefused as exc:
+        return error(str(exc))
     if not ask_allowed(request):
         return error(_rate_message(), status=429)
     try:
@@ -111,6 +110,10 @@ def chat(request, conversation_id: int | None = None):
     if request.method == "GET":
         return _page(request, conversation)
     question = request.POST.get("question", "")
+    try:
+        question = text_clean(question, field="question")
+    except TextRefused as exc:
+        return _page(request, conversation, message=f"Please check the question: {exc}.", status=400)
     if not ask_allowed(request):
         return _page(request, conversation, message=_rate_message(), question=question, status=429)
     try:

@@ -3,7 +3,7 @@
 from django import forms
 
 from physlit.search.service import MODES, SearchFilters
-from physlit.text import normalize
+from physlit.text import TextRefused, text_clean
 
 MAX_QUERY_CHARS = 4000  # a pasted abstract fits (arXiv caps abstracts at 1,920 characters)
 MAX_K = 100
@@ -23,13 +23,19 @@ class SearchForm(forms.Form):
         self.known_categories = known_categories
 
     def clean_q(self):
-        return normalize(self.cleaned_data["q"])  # stored text is NFC: a decomposed "ö" must match it
+        return self._text("q")  # stored text is NFC: a decomposed "ö" must match it
 
     def clean_author(self):
-        return normalize(self.cleaned_data["author"])
+        return self._text("author")
+
+    def _text(self, name: str) -> str:
+        try:
+            return text_clean(self.cleaned_data[name], field=name)
+        except TextRefused as exc:
+            raise forms.ValidationError(str(exc).removeprefix(f"{name}: ")) from exc
 
     def clean_category(self):
-        category = self.cleaned_data["category"]
+        category = self._text("category")
         if category and self.known_categories is not None and category not in self.known_categories:
             raise forms.ValidationError(f"unknown category {category!r}")
         return category or None
