@@ -1,9 +1,10 @@
 """URL map: admin, pages and JSON API (physlit.web)."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.PHYSLIT_ADMIN_PATH, admin.site.urls),
     path("", include("physlit.web.urls")),
 ]

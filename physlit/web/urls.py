@@ -27,5 +27,5 @@ urlpatterns = [
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
     path("api/ask", chat.ask, name="api_ask"),
     path("chat", chat.chat, name="chat"),
-    path("chat/<int:conversation_id>", chat.chat, name="chat_conversation"),
+    path("chat/<str:conversation_key>", chat.chat, name="chat_conversation"),
 ]
