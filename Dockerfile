@@ -33,4 +33,5 @@ USER physlit
 
 EXPOSE 8000
 # physlit.gunicorn_conf: one core per sync worker, and the index loaded before a worker takes requests.
+# Never published directly: sync workers belong behind a buffering proxy (compose.yaml: nginx, deploy/).
 CMD ["gunicorn", "-c", "python:physlit.gunicorn_conf", "--access-logfile", "-", "physlit.wsgi"]

@@ -28,6 +28,9 @@ static/vendor/katex/katex.min.js: package.json package-lock.json
 
 static: static/vendor/katex/katex.min.js
 
+# `make run` is a dev server on 127.0.0.1: it asks for DEBUG (off unless DJANGO_DEBUG says so) and so the
+# dev secret key; a server others reach runs gunicorn with DJANGO_SECRET_KEY instead (README, "Production").
+run: export DJANGO_DEBUG ?= 1
 run: install
 	$(PY) manage.py migrate --noinput
 ifneq ($(SNAPSHOT),)

@@ -56,6 +56,8 @@ def django_setup(args: argparse.Namespace | None = None, *, one_thread: bool = F
         os.environ.update(OMP_NUM_THREADS="1", PHYSLIT_ENCODER_THREADS="1")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
+    # DEBUG is off unless asked for, and then physlit needs a key of its own (not the published dev key).
+    os.environ.setdefault("DJANGO_SECRET_KEY", "physlit-benchmark-only")
     import django
 
     django.setup()

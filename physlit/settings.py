@@ -37,11 +37,48 @@ def envlist(name: str, default: str) -> list[str]:
 VAR_DIR = Path(env("PHYSLIT_VAR_DIR", str(BASE_DIR / "var")))
 SHARED_DIR = Path(env("PHYSLIT_SHARED_DIR", str(BASE_DIR.parent / "shared")))
 
-DEBUG = envbool("DJANGO_DEBUG", True)
-SECRET_KEY = env("DJANGO_SECRET_KEY", "physlit-dev-only-insecure-key" if DEBUG else "")
-if not SECRET_KEY:
-    raise ImproperlyConfigured("set DJANGO_SECRET_KEY when DJANGO_DEBUG is off")
+# DEBUG only when asked for (`make run` asks): a debug page shows settings, paths and code to anyone.
+DEBUG = envbool("DJANGO_DEBUG", False)
+# pytest exports PYTEST_VERSION for the whole session (and to the servers and workers tests start): tests get
+# a key of their own and the dev command (fake_arxiv) without asking.
+TESTING = "PYTEST_VERSION" in os.environ
+DEV_SECRET_KEY = "physlit-dev-only-insecure-key"
+SECRET_KEY = env("DJANGO_SECRET_KEY") or (DEV_SECRET_KEY if DEBUG else "")
+if not SECRET_KEY and TESTING:
+    SECRET_KEY = "physlit-test-only-insecure-key"
+if not DEBUG and SECRET_KEY in ("", DEV_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "DJANGO_DEBUG is off, so physlit needs a secret key of its own: set DJANGO_SECRET_KEY to a long "
+        "random string (python -c 'import secrets; print(secrets.token_urlsafe(50))'), or "
+        "DJANGO_DEBUG=1 on your own machine; the published dev key is refused"
+    )
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
+# Behind a TLS proxy: the origins the chat form is posted from, e.g. https://physlit.example.org.
+CSRF_TRUSTED_ORIGINS = envlist("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+
+# Production over HTTPS (README, "Production"): each from the environment, off by default so that plain
+# http://127.0.0.1 keeps working on a dev machine.
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT")
+SECURE_HSTS_SECONDS = envint("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = envbool("DJANGO_SECURE_HSTS_PRELOAD")
+SESSION_COOKIE_SECURE = envbool("DJANGO_SESSION_COOKIE_SECURE")
+CSRF_COOKIE_SECURE = envbool("DJANGO_CSRF_COOKIE_SECURE")
+# Opt in only behind a proxy that sets X-Forwarded-Proto itself: otherwise a client could claim HTTPS.
+if envbool("DJANGO_SECURE_PROXY_SSL_HEADER"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Pages load scripts, styles and KaTeX fonts from /static only (physlit.web.security.ContentSecurityPolicy).
+PHYSLIT_CSP = env(
+    "PHYSLIT_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+)
+# The admin's path ("admin/" by default); a less obvious one keeps password guessers off the login page.
+PHYSLIT_ADMIN_PATH = env("PHYSLIT_ADMIN_PATH", "admin/").strip("/") + "/"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -61,13 +98,14 @@ INSTALLED_APPS = [
     "physlit.web",
 ]
 # `manage.py fake_arxiv` (a dev command serving the test suite's fake arXiv) only where tests/ is at hand.
-if DEBUG or envbool("PHYSLIT_DEVTOOLS"):
+if DEBUG or TESTING or envbool("PHYSLIT_DEVTOOLS"):
     INSTALLED_APPS.append("physlit.devtools")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # JSON errors under /api/, friendly pages elsewhere, 503 on a database outage: it must see every response.
     "physlit.web.middleware.ErrorsMiddleware",
+    "physlit.web.security.ContentSecurityPolicy",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -219,8 +257,28 @@ PHYSLIT_QA_MAX_CHARS = envint("PHYSLIT_QA_MAX_CHARS", 1000)  # longest question 
 PHYSLIT_QA_LEXICAL_THRESHOLD = envfloat("PHYSLIT_QA_LEXICAL_THRESHOLD", 0.5)
 PHYSLIT_READER_TRAIN_PAPERS = envint("PHYSLIT_READER_TRAIN_PAPERS", 8000)  # corpus sample for training
 # Asking is rate-limited per client IP: at most this many questions per window (seconds); 0 disables.
+# The counts live in the Django cache (below), so every worker and every server shares one limit.
 PHYSLIT_ASK_RATE = envint("PHYSLIT_ASK_RATE", 20)
 PHYSLIT_ASK_RATE_WINDOW = envint("PHYSLIT_ASK_RATE_WINDOW", 60)
+# How many proxies in front of gunicorn append to X-Forwarded-For (compose: nginx, so 1). The client is the
+# address that many hops from the right; 0 trusts the header not at all and uses the socket's address.
+PHYSLIT_TRUSTED_PROXIES = envint("PHYSLIT_TRUSTED_PROXIES", 0)
+# Conversations belong to a browser session or an API client token; older ones than this are deleted,
+# and a client keeping more than the cap loses its oldest.
+PHYSLIT_CONVERSATION_DAYS = envint("PHYSLIT_CONVERSATION_DAYS", 30)
+PHYSLIT_CONVERSATIONS_PER_CLIENT = envint("PHYSLIT_CONVERSATIONS_PER_CLIENT", 100)
+
+# The cache holds the ask limit's counters: Redis when PHYSLIT_CACHE_URL (or REDIS_URL) is set, else a
+# table in the database (created by the web app's migration), never per-process memory.
+PHYSLIT_CACHE_URL = env("PHYSLIT_CACHE_URL") or env("REDIS_URL")
+if PHYSLIT_CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": PHYSLIT_CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "physlit_cache"}
+    }
 
 LOGGING = {
     "version": 1,
@@ -240,6 +298,11 @@ CELERY_BEAT_SCHEDULE = {
         "kwargs": {"source": "oai", "categories": PHYSLIT_HARVEST_CATEGORIES},
         # A run queued while no worker was up is dropped rather than stacked onto the next day's.
         "options": {"expires": 20 * 3600},
+    },
+    "conversations-expire": {
+        "task": "physlit.tasks.conversations_expire",
+        "schedule": crontab(minute=30),
+        "options": {"expires": 3600},
     },
 }
 

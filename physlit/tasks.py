@@ -96,3 +96,11 @@ def summarize_pending() -> int:
     for start in range(0, len(ids), size):
         summarize_papers.delay(ids[start : start + size])
     return len(ids)
+
+
+@shared_task
+def conversations_expire() -> int:
+    """Delete conversations older than PHYSLIT_CONVERSATION_DAYS (hourly, from the beat schedule)."""
+    from physlit.qa.services import conversations_expire as expire
+
+    return expire()

@@ -1,10 +1,11 @@
 """URL map: admin, pages and JSON API (physlit.web); errors outside views go to physlit.web.middleware."""
 
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("admin/", admin.site.urls),
+    path(settings.PHYSLIT_ADMIN_PATH, admin.site.urls),
     path("", include("physlit.web.urls")),
 ]
 

@@ -1,15 +1,26 @@
 """Conversations in the chat: one row per conversation and one per question asked in it (with the answer)."""
 
+import secrets
+
 from django.db import models
 
 
+def conversation_key_new() -> str:
+    return secrets.token_urlsafe(16)
+
+
 class Conversation(models.Model):
+    # The id in URLs and the API: unguessable (128 random bits); the integer pk stays internal.
+    key = models.CharField(max_length=32, unique=True, default=conversation_key_new, editable=False)
+    # Who may read and continue it: a hash of the browser session's or API client's token (physlit.web.chat).
+    owner = models.CharField(max_length=64, db_index=True, blank=True)
     title = models.CharField(max_length=200, blank=True, help_text="the first question, shortened")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["updated_at"], name="qa_conversation_updated")]
 
     def __str__(self) -> str:
         return f"conversation {self.pk}: {self.title}"

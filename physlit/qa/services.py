@@ -11,10 +11,12 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from physlit.corpus.selectors import papers_by_ids
 from physlit.qa.models import Conversation, Turn
@@ -66,6 +68,7 @@ class Answer:
     abstained: bool
     citations: list[Citation] = field(default_factory=list)
     conversation_id: int | None = None
+    conversation_key: str = ""  # the conversation's public id (URLs, the API)
     turn_id: int | None = None
     confidence: float = 0.0
     reader: str = ""
@@ -287,12 +290,42 @@ def answer_compute(question: str, previous_question: str | None = None) -> Answe
     )
 
 
-def question_answer(*, question: str, conversation_id: int | None = None) -> Answer:
-    """Answer `question` from the indexed papers, in a new conversation or continuing `conversation_id`,
-    and store the turn.
+def conversations_expire() -> int:
+    """Delete conversations untouched for settings.PHYSLIT_CONVERSATION_DAYS; returns how many."""
+    cutoff = timezone.now() - timedelta(days=settings.PHYSLIT_CONVERSATION_DAYS)
+    deleted, _ = Conversation.objects.filter(updated_at__lt=cutoff).delete()
+    return deleted
 
-    Raises QuestionError for an empty or oversized question, ConversationNotFound for an unknown
-    conversation, physlit.search.service.SearchUnavailable when no index exists yet.
+
+def conversations_trim(owner: str, keep: int) -> None:
+    """Delete the owner's oldest conversations beyond the newest `keep`."""
+    newest_first = Conversation.objects.filter(owner=owner).order_by("-updated_at", "-pk")
+    Conversation.objects.filter(pk__in=list(newest_first.values_list("pk", flat=True)[keep:])).delete()
+
+
+def conversations_of(owner: str, limit: int) -> list[Conversation]:
+    """The owner's newest conversations; none for the empty owner (conversations from before owners)."""
+    if not owner:
+        return []
+    return list(Conversation.objects.filter(owner=owner)[:limit])
+
+
+def conversation_find(key: str, owner: str) -> Conversation:
+    """The owner's conversation with this public key; ConversationNotFound for another's or none (the same
+    answer, so that a key's existence is not revealed)."""
+    conversation = Conversation.objects.filter(key=key, owner=owner).first() if owner else None
+    if conversation is None:
+        raise ConversationNotFound("no such conversation")
+    return conversation
+
+
+def question_answer(*, question: str, conversation_id: int | None = None, owner: str = "") -> Answer:
+    """Answer `question` from the indexed papers, in a new conversation of `owner` or continuing
+    `conversation_id` (a pk: callers look up a public key with conversation_find), and store the turn.
+
+    A new conversation drops the owner's oldest beyond settings.PHYSLIT_CONVERSATIONS_PER_CLIENT and every
+    expired one. Raises QuestionError for an empty or oversized question, ConversationNotFound for an
+    unknown conversation, physlit.search.service.SearchUnavailable when no index exists yet.
     """
     question = question_clean(question)
     conversation, previous = None, None
@@ -304,7 +337,10 @@ def question_answer(*, question: str, conversation_id: int | None = None) -> Ans
     answer = answer_compute(question, previous.question if previous else None)
     with transaction.atomic():
         if conversation is None:
-            conversation = Conversation.objects.create(title=question[:200])
+            # Storage stays bounded: a client's cap and the retention limit are applied on write.
+            conversations_expire()
+            conversations_trim(owner, max(settings.PHYSLIT_CONVERSATIONS_PER_CLIENT - 1, 0))
+            conversation = Conversation.objects.create(title=question[:200], owner=owner)
         turn = Turn.objects.create(
             conversation=conversation,
             question=question,
@@ -319,6 +355,7 @@ def question_answer(*, question: str, conversation_id: int | None = None) -> Ans
         )
         conversation.save(update_fields=["updated_at"])
     answer.conversation_id, answer.turn_id = conversation.pk, turn.pk
+    answer.conversation_key = conversation.key
     return answer
 
 

@@ -1,19 +1,32 @@
 """The chat page (/chat, /chat/<id>) and POST /api/ask. Thin: physlit.qa.services answers.
 
 /api/ask is csrf_exempt: it accepts only `Content-Type: application/json`, which a cross-site form cannot
-send (a script on another origin would need a CORS preflight this site never grants), it acts on no
-session or account, and asking is rate-limited per client. The page's own form keeps Django's CSRF check.
+send (a script on another origin would need a CORS preflight this site never grants), and asking is
+rate-limited per client. The page's own form keeps Django's CSRF check.
+
+Conversations are private: each belongs to the client that started it, a browser session or, for scripts,
+the token sent in the `X-Physlit-Client` header (any secret of 16-128 URL-safe characters). Only a hash of
+the token is stored. Another client's conversation answers 404, as an unknown one does.
 """
+
+import hashlib
+import re
+import secrets
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from physlit.qa.models import Conversation
-from physlit.qa.services import ConversationNotFound, QuestionError, question_answer
+from physlit.qa.services import (
+    ConversationNotFound,
+    QuestionError,
+    conversation_find,
+    conversations_of,
+    question_answer,
+)
 from physlit.search.service import SearchUnavailable
 from physlit.text import TextRefused, text_clean
 from physlit.web.api import error
@@ -22,9 +35,42 @@ from physlit.web.validation import BodyRefused, json_body
 RECENT_CONVERSATIONS = 30
 
 
-def _client(request) -> str:
-    # Behind a proxy, gunicorn's forwarded-allow-ips makes REMOTE_ADDR the client; trust nothing else.
+CLIENT_HEADER = "HTTP_X_PHYSLIT_CLIENT"
+CLIENT_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,128}")
+SESSION_CLIENT = "physlit_client"
+
+
+class ClientTokenError(ValueError):
+    pass
+
+
+def client_address(request) -> str:
+    """The client's IP: REMOTE_ADDR, or with PHYSLIT_TRUSTED_PROXIES = N the address N hops from the right of
+    X-Forwarded-For (each trusted proxy appends the address it saw; entries further left are the client's
+    own claims and could be anything)."""
+    proxies = settings.PHYSLIT_TRUSTED_PROXIES
+    forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+    if proxies > 0 and len(forwarded) >= proxies:
+        return forwarded[-proxies]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def _owner(token: str) -> str:
+    return hashlib.sha256(f"physlit-client:{token}".encode()).hexdigest()
+
+
+def client_owner(request, *, create: bool) -> str:
+    """The owner key of this request's conversations: from the X-Physlit-Client header if sent, else from
+    the browser session (a session token is made when `create`); "" for a client without either."""
+    header = request.META.get(CLIENT_HEADER)
+    if header is not None:
+        if not CLIENT_TOKEN.fullmatch(header):
+            raise ClientTokenError("X-Physlit-Client must be 16 to 128 characters of A-Z, a-z, 0-9, _ and -")
+        return _owner(header)
+    token = request.session.get(SESSION_CLIENT)
+    if token is None and create:
+        token = request.session[SESSION_CLIENT] = secrets.token_urlsafe(24)
+    return _owner(token) if token else ""
 
 
 def ask_allowed(request) -> bool:
@@ -32,7 +78,7 @@ def ask_allowed(request) -> bool:
     limit = settings.PHYSLIT_ASK_RATE
     if limit <= 0:
         return True
-    key = f"physlit:ask:{_client(request)}"
+    key = f"physlit:ask:{client_address(request)}"
     if cache.add(key, 1, timeout=settings.PHYSLIT_ASK_RATE_WINDOW):
         return True
     try:
@@ -54,7 +100,7 @@ def answer_json(answer) -> dict:
         "answer": answer.answer,
         "abstained": answer.abstained,
         "citations": [c.as_dict() for c in answer.citations],
-        "conversation": answer.conversation_id,
+        "conversation": answer.conversation_key,
         "short_answer": answer.short_answer,
     }
 
@@ -71,18 +117,18 @@ def ask(request):
     question, conversation = data.get("question"), data.get("conversation")
     if not isinstance(question, str):
         return error('"question" must be a string')
-    if conversation is not None and (
-        isinstance(conversation, bool) or not isinstance(conversation, int) or not 0 < conversation < 2**63
-    ):  # ids are positive 64-bit integers; a larger one overflows the database's column
-        return error('"conversation" must be an integer id or null')
+    if conversation is not None and not isinstance(conversation, str):
+        return error('"conversation" must be a conversation id (a string) or null')
     try:
         question = text_clean(question, field="question")
-    except TextRefused as exc:
+        owner = client_owner(request, create=True)
+    except (TextRefused, ClientTokenError) as exc:
         return error(str(exc))
     if not ask_allowed(request):
         return error(_rate_message(), status=429)
     try:
-        answer = question_answer(question=question, conversation_id=conversation)
+        pk = conversation_find(conversation, owner).pk if conversation is not None else None
+        answer = question_answer(question=question, conversation_id=pk, owner=owner)
     except QuestionError as exc:
         return error(str(exc))
     except ConversationNotFound as exc:
@@ -96,7 +142,7 @@ def _page(request, conversation=None, *, message: str = "", question: str = "", 
     context = {
         "conversation": conversation,
         "turns": list(conversation.turns.all()) if conversation else [],
-        "conversations": Conversation.objects.all()[:RECENT_CONVERSATIONS],
+        "conversations": conversations_of(client_owner(request, create=False), RECENT_CONVERSATIONS),
         "message": message,
         "question": question,
         "max_chars": settings.PHYSLIT_QA_MAX_CHARS,
@@ -105,8 +151,12 @@ def _page(request, conversation=None, *, message: str = "", question: str = "", 
 
 
 @require_http_methods(["GET", "POST"])
-def chat(request, conversation_id: int | None = None):
-    conversation = get_object_or_404(Conversation, pk=conversation_id) if conversation_id else None
+def chat(request, conversation_key: str | None = None):
+    try:
+        owner = client_owner(request, create=request.method == "POST")
+        conversation = conversation_find(conversation_key, owner) if conversation_key else None
+    except (ClientTokenError, ConversationNotFound) as exc:
+        raise Http404("no such conversation") from exc
     if request.method == "GET":
         return _page(request, conversation)
     question = request.POST.get("question", "")
@@ -117,7 +167,9 @@ def chat(request, conversation_id: int | None = None):
     if not ask_allowed(request):
         return _page(request, conversation, message=_rate_message(), question=question, status=429)
     try:
-        answer = question_answer(question=question, conversation_id=conversation.pk if conversation else None)
+        answer = question_answer(
+            question=question, conversation_id=conversation.pk if conversation else None, owner=owner
+        )
     except QuestionError as exc:
         return _page(
             request, conversation, message=f"Please check the question: {exc}.", question=question, status=400
@@ -126,4 +178,4 @@ def chat(request, conversation_id: int | None = None):
         return _page(
             request, conversation, message=f"Answers are not ready yet: {exc}.", question=question, status=503
         )
-    return redirect(f"/chat/{answer.conversation_id}#turn-{answer.turn_id}")
+    return redirect(f"/chat/{answer.conversation_key}#turn-{answer.turn_id}")

@@ -16,19 +16,7 @@ class ArxivIdConverter:
         return value
 
 
-class RowIdConverter:
-    # A database id: at most 18 digits, so that a longer number is a 404, not an overflow in the query.
-    regex = r"[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
 register_converter(ArxivIdConverter, "arxiv_id")
-register_converter(RowIdConverter, "row_id")
 
 app_name = "web"
 urlpatterns = [
@@ -39,5 +27,5 @@ urlpatterns = [
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
     path("api/ask", chat.ask, name="api_ask"),
     path("chat", chat.chat, name="chat"),
-    path("chat/<row_id:conversation_id>", chat.chat, name="chat_conversation"),
+    path("chat/<str:conversation_key>", chat.chat, name="chat_conversation"),
 ]

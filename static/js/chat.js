@@ -74,7 +74,7 @@
     if (!question) return; // the browser's own "required" message
     event.preventDefault();
     message.hidden = true;
-    var conversation = form.dataset.conversation ? parseInt(form.dataset.conversation, 10) : null;
+    var conversation = form.dataset.conversation || null;
     var turnKey = "turn-pending-" + Date.now();
     var li = el("li", "turn");
     li.id = turnKey;

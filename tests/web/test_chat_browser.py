@@ -7,8 +7,13 @@ from django.core.cache import cache
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_ask_in_the_chat_and_follow_the_citation(live_server, qa_reader, browser_page):  # noqa: F811
+@pytest.fixture
+def ask_limit_cleared():
+    # Before browser_page: the database cache is sync-only, and Playwright runs an event loop in this thread.
     cache.clear()
+
+
+def test_ask_in_the_chat_and_follow_the_citation(live_server, qa_reader, ask_limit_cleared, browser_page):  # noqa: F811
     page = browser_page
     page.goto(live_server.url + "/chat")
     page.fill("#question", "What bound on the graviton mass comes from binary pulsar timing?")
