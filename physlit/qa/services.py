@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -310,10 +311,16 @@ def conversations_of(owner: str, limit: int) -> list[Conversation]:
     return list(Conversation.objects.filter(owner=owner)[:limit])
 
 
+# What conversation_key_new makes (secrets.token_urlsafe), within the column's 32 characters.
+CONVERSATION_KEY = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def conversation_find(key: str, owner: str) -> Conversation:
     """The owner's conversation with this public key; ConversationNotFound for another's or none (the same
     answer, so that a key's existence is not revealed)."""
-    conversation = Conversation.objects.filter(key=key, owner=owner).first() if owner else None
+    conversation = None
+    if owner and CONVERSATION_KEY.fullmatch(key):  # a malformed key (a lone surrogate...) never reaches SQL
+        conversation = Conversation.objects.filter(key=key, owner=owner).first()
     if conversation is None:
         raise ConversationNotFound("no such conversation")
     return conversation

@@ -120,13 +120,16 @@ def test_an_uncaught_exception_on_a_page_is_the_friendly_500_page(search_setting
 
 
 @pytest.fixture
-def database_down(monkeypatch):
-    """The database refuses connections: every new connection attempt raises, as PostgreSQL down does."""
+def database_down():
+    """The database refuses connections: every new connection attempt raises, as PostgreSQL down does.
+    Its own MonkeyPatch, undone before the other fixtures' teardown needs the database again."""
 
     def refuse(*args, **kwargs):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(connections["default"], "ensure_connection", refuse)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(connections["default"], "ensure_connection", refuse)
+        yield
 
 
 def test_an_outage_is_a_json_503_with_retry_after_on_the_api(client, indexed, database_down):
