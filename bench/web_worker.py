@@ -6,6 +6,12 @@ one row each: seconds from launch to the first 200 of /api/search and of /api/as
 both, and whether libtorch is mapped into the worker. With two checkouts it prints the ratio new/old.
 
     python bench/web_worker.py --repo /tmp/base --repo .
+    # each checkout on its own database and var folder (an older checkout cannot serve a newer schema):
+    PG=postgres://postgres@127.0.0.1:5432
+    python bench/web_worker.py --repo /tmp/base::$PG/physlit_dev::/tmp/physlit-dev \
+        --repo .::$PG/physlit_new::/tmp/physlit-new --rounds 3
+
+With --rounds N the checkouts are launched in turn N times and each row is the median of its N launches.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import argparse
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -48,7 +55,7 @@ def url_wait(request: urllib.request.Request | str, deadline: float) -> float:
     raise TimeoutError(f"no 200 from {getattr(request, 'full_url', request)} before the deadline")
 
 
-def worker_measure(repo: Path, timeout: float) -> dict:
+def worker_measure(repo: Path, timeout: float, overrides: dict[str, str] | None = None) -> dict:
     """Launch gunicorn from `repo`, time the first search and ask, read the worker's RSS and maps."""
     port = port_free()
     python = repo / ".venv" / "bin" / "python"
@@ -64,7 +71,7 @@ def worker_measure(repo: Path, timeout: float) -> dict:
         f"127.0.0.1:{port}",
         "physlit.wsgi",
     ]
-    env = {**os.environ, "GUNICORN_WORKERS": "1", "PYTHONPATH": str(repo)}
+    env = {**os.environ, **(overrides or {}), "GUNICORN_WORKERS": "1", "PYTHONPATH": str(repo)}
     started = time.monotonic()
     server = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
@@ -100,6 +107,15 @@ def worker_measure(repo: Path, timeout: float) -> dict:
             sys.stderr.write(err.decode(errors="replace")[-3000:])
 
 
+def median_row(runs: list[dict]) -> dict:
+    """One row per checkout: the median of each number over its launches."""
+    row = dict(runs[0])
+    for key in ("first_search_s", "first_ask_s", "worker_rss_mb"):
+        row[key] = statistics.median(r[key] for r in runs)
+    row["libtorch"] = any(r["libtorch"] for r in runs)
+    return row
+
+
 def table_print(rows: list[dict]) -> None:
     print(f"{'repo':40} {'1st search s':>12} {'1st ask s':>10} {'worker RSS MB':>13} {'libtorch':>8}")
     for r in rows:
@@ -116,12 +132,28 @@ def table_print(rows: list[dict]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", action="append", type=Path, help="checkout to serve from (repeatable)")
+    parser.add_argument(
+        "--repo",
+        action="append",
+        help="checkout to serve from, optionally PATH::DATABASE_URL::VAR_DIR (repeatable)",
+    )
+    parser.add_argument("--rounds", type=int, default=1, help="launches per checkout (median)")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds to wait for each answer")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
     args = parser.parse_args()
-    repos = [p.resolve() for p in (args.repo or [Path(__file__).resolve().parent.parent])]
-    rows = [worker_measure(repo, args.timeout) for repo in repos]
+    specs = args.repo or [str(Path(__file__).resolve().parent.parent)]
+    targets = []
+    for spec in specs:
+        path, database_url, var_dir = (spec.split("::") + ["", ""])[:3]
+        overrides = {"DATABASE_URL": database_url} if database_url else {}
+        if var_dir:
+            overrides["PHYSLIT_VAR_DIR"] = var_dir
+        targets.append((Path(path).resolve(), overrides))
+    runs: list[list[dict]] = [[] for _ in targets]
+    for _ in range(args.rounds):  # in turn, so that each checkout sees the same machine state
+        for i, (repo, overrides) in enumerate(targets):
+            runs[i].append(worker_measure(repo, args.timeout, overrides))
+    rows = [median_row(r) for r in runs]
     table_print(rows)
     if args.json:
         print(json.dumps(rows, indent=2))
