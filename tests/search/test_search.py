@@ -224,13 +224,13 @@ def test_daily_task_harvests_then_adds_new_papers_to_the_index(indexed, settings
     assert row.parent_id == indexed.pk and row.added == 6 and row.count == 14
 
 
-def test_a_build_killed_without_cleanup_is_marked_failed_by_the_next(indexed):
+def test_a_build_killed_without_cleanup_is_marked_interrupted_by_the_next(indexed):
     # SIGKILL leaves the row "building" and a .tmp folder; the next writer cleans both up.
     stale = SearchIndex.objects.create(status="building", path="", encoder="x", encoder_backend="onnx-int8")
     papers_upsert([new_paper("2501.00003", "Muon g-2 anomaly", "The muon anomalous magnetic moment.")])
     row = index_build()
     stale.refresh_from_db()
-    assert stale.status == "failed" and row.status == "ready" and index_current().pk == row.pk
+    assert stale.status == "interrupted" and row.status == "ready" and index_current().pk == row.pk
 
 
 def test_a_revised_abstract_is_re_embedded_by_the_next_build(indexed):
