@@ -225,7 +225,9 @@ def manage_env(db: Path, **extra: str) -> dict[str, str]:
 
 
 @pytest.mark.slow
-def test_harvest_killed_with_sigkill_mid_run_resumes_without_loss_or_duplicates(migrated_sqlite, tmp_path):
+def test_harvest_killed_with_sigkill_is_marked_interrupted_and_resumed_without_loss_or_duplicates(
+    migrated_sqlite, tmp_path
+):
     db = tmp_path / "db.sqlite3"
     shutil.copy(migrated_sqlite, db)
     records = generate_records(60, categories=["hep-th"])
@@ -263,16 +265,18 @@ def test_harvest_killed_with_sigkill_mid_run_resumes_without_loss_or_duplicates(
         done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
         assert fake.requests[first].params == {"verb": "ListRecords", "resumptionToken": token}
+    gone = f"process {process.pid} on {socket.gethostname()} is gone"
+    assert f"oai run 1 (interrupted): {gone}" in done.stdout
 
     with sqlite3.connect(db) as con:
         ids = [row[0] for row in con.execute("select arxiv_id from corpus_paper")]
         versions = con.execute("select count(*) from corpus_paperversion").fetchone()[0]
         titles = {row[0] for row in con.execute("select title from corpus_paper")}
-        runs = con.execute("select status from corpus_harvestrun order by id").fetchall()
+        runs = con.execute("select status, error from corpus_harvestrun order by id").fetchall()
     assert sorted(ids) == sorted(r["id"] for r in records)
     assert versions == sum(len(r["versions"]) for r in records)
     assert titles == {clean_text(r["title"]) for r in records}
-    assert runs == [("interrupted",), ("succeeded",)]  # marked by the next run: a SIGKILLed one cannot
+    assert runs == [("interrupted", gone), ("succeeded", "")]  # a SIGKILLed run is marked by the next one
 
 
 @pytest.mark.django_db

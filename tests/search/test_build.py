@@ -2,17 +2,16 @@
 build that has nothing to embed, and such a no-op build says so."""
 
 import io
-from datetime import date
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 from filelock import FileLock
 
-from physlit.harvest.records import PaperRecord, VersionRecord
 from physlit.harvest.upsert import papers_upsert
 from physlit.search.build import IndexBusy, index_build, index_current
 from physlit.search.models import SearchIndex
+from tests.support.factories import paper_record
 
 pytestmark = pytest.mark.django_db
 
@@ -55,17 +54,16 @@ def test_a_no_op_build_after_a_killed_one_removes_its_temporaries_and_says_it_em
 
 
 def test_a_build_that_embeds_reports_its_own_figures(indexed):
-    record = PaperRecord(
-        arxiv_id="2501.00001",
-        title="Observation of a neutrino burst from a supernova",
-        abstract="Kamiokande detected neutrinos from a core-collapse supernova.",
-        source="api",
-        categories=["hep-ex"],
-        first_submitted=date(2025, 1, 1),
-        last_updated=date(2025, 1, 1),
-        versions=[VersionRecord(1)],
+    papers_upsert(
+        [
+            paper_record(
+                "2501.00001",
+                title="Observation of a neutrino burst from a supernova",
+                abstract="Kamiokande detected neutrinos from a core-collapse supernova.",
+                categories=["hep-ex"],
+            )
+        ]
     )
-    papers_upsert([record])
 
     output = build_index_output()
 

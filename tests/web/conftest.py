@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 
 CHROMIUM = os.environ.get("PHYSLIT_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [
@@ -32,3 +33,11 @@ def browser_page():
         page = browser.new_page()
         yield page
         browser.close()
+
+
+@pytest.fixture
+def fresh_cache(db):
+    """An empty cache before and after the test: the ask rate limit and the archive menu live there."""
+    cache.clear()
+    yield
+    cache.clear()

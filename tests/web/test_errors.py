@@ -3,20 +3,12 @@
 import json
 
 import pytest
-from django.core.cache import cache
 from django.db import OperationalError, connections
 from django.test import Client
 
 from physlit.text import TextRefused, text_clean
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_rate_limit():
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def ask(client, body, content_type="application/json"):

@@ -5,21 +5,12 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
 
 from physlit.harvest.records import PaperRecord, VersionRecord
 from physlit.harvest.upsert import papers_upsert
 from tests.support.factories import paper_record
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    # The archive menu is cached; each test builds its own corpus.
-    cache.clear()
-    yield
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
 
 
 def store(*records: PaperRecord) -> None:
