@@ -24,8 +24,9 @@ RUN pip install -r requirements.txt
 
 COPY . .
 COPY --from=katex /build/node_modules/katex/dist static/vendor/katex
-# Static files are collected into the image (not var/, which is a volume shared with the workers).
-RUN python manage.py collectstatic --noinput \
+# Static files are collected into the image (not var/, which is a volume shared with the workers). Settings
+# refuse to load without a secret key when DEBUG is off; this one exists only for this build step.
+RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-runtime-key python manage.py collectstatic --noinput \
  && useradd --system --create-home --uid 10001 physlit \
  && mkdir -p /app/var \
  && chown physlit:physlit /app/var
