@@ -88,6 +88,11 @@ def main() -> None:
         parser.error("needs --database-url (or DATABASE_URL) of a PostgreSQL database")
     if args.var_dir:
         os.environ["PHYSLIT_VAR_DIR"] = args.var_dir
+    import psycopg
+
+    with psycopg.connect(args.database_url) as connection:  # a paper that exists, for a 200 on its page
+        row = connection.execute("select arxiv_id from corpus_paper order by id limit 1").fetchone()
+    paper_id = row[0] if row else "2401.00001"
     parts = urlsplit(args.database_url)
     proxy = Proxy(parts.hostname or "127.0.0.1", parts.port or 5432)
     netloc = parts.netloc.rsplit("@", 1)[0] + "@" if "@" in parts.netloc else ""
@@ -96,7 +101,7 @@ def main() -> None:
     server = fuzz_api.server_start(port)
     workers_before = {p.pid for p in psutil.Process(server.pid).children()}
     base = f"http://127.0.0.1:{port}"
-    urls = [f"{base}/api/search?q=black+holes", f"{base}/api/papers/2401.00001", f"{base}/"]
+    urls = [f"{base}/api/search?q=black+holes", f"{base}/api/papers/{paper_id}", f"{base}/"]
     counts: dict[str, Counter[int]] = {"before": Counter(), "during": Counter(), "after": Counter()}
     first_200_s: float | None = None
     try:
