@@ -14,6 +14,17 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("PHYSLIT_ENCODER_THREADS", "1")
 
 
+def on_starting(server):
+    """Refuse to serve a DEBUG site on a bind beyond loopback: gunicorn runs no Django system checks, so the
+    master asks the same check (physlit.web.checks) about the binds gunicorn itself resolved."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "physlit.settings")
+    from physlit.web.checks import debug_exposure_errors
+
+    errors = debug_exposure_errors(list(server.cfg.bind))
+    if errors:
+        raise SystemExit("; ".join(f"{e.msg} ({e.hint})" for e in errors))
+
+
 def post_worker_init(worker):
     """Warm what can be warmed. A failure (the database down, a missing artifact) is logged and the worker
     serves anyway: an exception here would stop the worker and, repeated, halt the gunicorn master, while

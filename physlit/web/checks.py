@@ -1,12 +1,11 @@
 """System checks for a safe start: a DEBUG server answers only on the loopback interface.
 
 A DEBUG error page shows settings, paths and code, so DEBUG must never face a network. Django runs these
-checks before `runserver` serves (and for `check`, `migrate`); gunicorn runs no checks, so WebConfig.ready
-raises the same error in a gunicorn process.
+checks before `runserver` serves (and for `check`, `migrate`); gunicorn runs no checks, so
+physlit.gunicorn_conf's `on_starting` asks `debug_exposure_errors` about gunicorn's own bind list.
 """
 
 import ipaddress
-import os
 import sys
 
 from django.conf import settings
@@ -37,43 +36,21 @@ def bind_host(bind: str) -> str:
     return bind.rsplit(":", 1)[0] if ":" in bind else bind
 
 
-def _option(argv: list[str], short: str, long: str) -> list[str]:
-    values = []
-    for i, arg in enumerate(argv):
-        if arg in (short, long) and i + 1 < len(argv):
-            values.append(argv[i + 1])
-        elif arg.startswith(long + "="):
-            values.append(arg.split("=", 1)[1])
-        elif arg.startswith(short) and len(arg) > len(short) and short != arg:
-            values.append(arg[len(short) :])
-    return values
-
-
-def process_binds(argv: list[str] | None = None) -> list[str]:
-    """The addresses this process will listen on, when it is `runserver` or gunicorn; [] otherwise."""
+def runserver_binds(argv: list[str] | None = None) -> list[str]:
+    """The address `manage.py runserver [addrport]` will listen on; [] for any other command."""
     argv = sys.argv if argv is None else argv
     if len(argv) > 1 and argv[1] == "runserver":
         positional = [a for a in argv[2:] if not a.startswith("-")]
         return [positional[0] if positional else "127.0.0.1:8000"]
-    if argv and os.path.basename(argv[0]).startswith("gunicorn"):
-        binds = _option(argv, "-b", "--bind")
-        if binds:
-            return binds
-        command_line = os.environ.get("GUNICORN_CMD_ARGS", "").split()
-        binds = _option(command_line, "-b", "--bind")
-        if binds:
-            return binds
-        # physlit.gunicorn_conf binds GUNICORN_BIND, by default every interface (web may not import it).
-        return [os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")]
     return []
 
 
-def debug_exposure_errors(argv: list[str] | None = None) -> list[Error]:
-    """Errors when DEBUG is on and the server binds, or the site accepts, anything beyond loopback."""
+def debug_exposure_errors(binds: list[str]) -> list[Error]:
+    """Errors when DEBUG is on and the server listens on (`binds`) or accepts hosts beyond loopback."""
     if not settings.DEBUG:
         return []
     errors = []
-    for bind in process_binds(argv):
+    for bind in binds:
         if not host_loopback(bind_host(bind)):
             errors.append(
                 Error(
@@ -96,4 +73,4 @@ def debug_exposure_errors(argv: list[str] | None = None) -> list[Error]:
 
 @register()
 def debug_exposure_check(app_configs, **kwargs) -> list[Error]:
-    return debug_exposure_errors()
+    return debug_exposure_errors(runserver_binds())
