@@ -197,7 +197,7 @@ def span_features(
     return np.asarray(rows, dtype=np.float32).reshape(-1, SPAN_FEATURES)
 
 
-def _mlp(inputs: int, hidden: int):
+def mlp_module(inputs: int, hidden: int):
     """The torch module a scorer is trained as: Linear -> GELU (exact) -> Linear."""
     import torch
 
@@ -222,6 +222,11 @@ class Mlp:
         get = [np.asarray(state[k], dtype=np.float32) for k in ("0.weight", "0.bias", "2.weight", "2.bias")]
         return cls(*get)
 
+    @classmethod
+    def from_module(cls, module: Any) -> Mlp:
+        """From a trained torch module made by `mlp_module`."""
+        return cls.from_state({k: v.detach().cpu().numpy() for k, v in module.state_dict().items()})
+
     def state(self) -> dict[str, np.ndarray]:
         return {"0.weight": self.w1, "0.bias": self.b1, "2.weight": self.w2, "2.bias": self.b2}
 
@@ -241,51 +246,32 @@ class ReaderConfig:
 
 
 class Reader:
-    """The two scorers, the IDF table and the abstention threshold; `read` answers on a question.
+    """The two scorers (numpy `Mlp`s, fitted in torch by `reader_fit`), the IDF table and the abstention
+    threshold; `read` answers on a question."""
 
-    A loaded reader scores in numpy (`Mlp`). `sentence_model` and `span_model` are the torch modules a
-    trainer fits; made on first use, and while they exist they are what scores (their current weights).
-    """
-
-    def __init__(self, config: ReaderConfig, idf: Idf, threshold: float = 0.5) -> None:
+    def __init__(
+        self,
+        config: ReaderConfig,
+        idf: Idf,
+        threshold: float = 0.5,
+        *,
+        sentence: Mlp | None = None,
+        span: Mlp | None = None,
+    ) -> None:
         self.config, self.idf, self.threshold = config, idf, threshold
-        self._mlps: dict[str, Mlp] = {}
-        self._modules: dict[str, Any] = {}
+        self.sentence_scorer, self.span_scorer = sentence, span
         self.meta: dict[str, Any] = {}
 
-    def _module(self, name: str) -> Any:
-        if name not in self._modules:
-            inputs, hidden = {
-                "sentence": (SENTENCE_FEATURES, self.config.hidden),
-                "span": (SPAN_FEATURES, self.config.span_hidden),
-            }[name]
-            module = _mlp(inputs, hidden)
-            if name in self._mlps:  # go on training from the loaded weights
-                import torch
-
-                state = {k: torch.from_numpy(v.copy()) for k, v in self._mlps[name].state().items()}
-                module.load_state_dict(state)
-            self._modules[name] = module
-        return self._modules[name]
-
-    @property
-    def sentence_model(self) -> Any:
-        return self._module("sentence")
-
-    @property
-    def span_model(self) -> Any:
-        return self._module("span")
-
-    def _mlp(self, name: str) -> Mlp:
-        if name in self._modules or name not in self._mlps:  # training, or not trained yet
-            state = {k: v.detach().cpu().numpy() for k, v in self._module(name).state_dict().items()}
-            return Mlp.from_state(state)
-        return self._mlps[name]
+    def _scorer(self, name: str) -> Mlp:
+        scorer = self.sentence_scorer if name == "sentence" else self.span_scorer
+        if scorer is None:
+            raise ValueError(f"the reader's {name} scorer is not trained yet (reader_fit)")
+        return scorer
 
     def _scores(self, name: str, x: np.ndarray) -> np.ndarray:
         if not len(x):
             return np.zeros(0, np.float32)
-        return self._mlp(name)(x)
+        return self._scorer(name)(x)
 
     def read(self, question: str, candidates: Sequence[Candidate], encode: Encode) -> list[Reading]:
         """[Reading] in candidate order: probability that the sentence answers, and the short answer span
@@ -308,7 +294,7 @@ class Reader:
     def save(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write reader.npz, reader.json and idf.json into `folder` (a new artifact folder)."""
         weights = {
-            f"{name}.{k}": v for name in ("sentence", "span") for k, v in self._mlp(name).state().items()
+            f"{name}.{k}": v for name in ("sentence", "span") for k, v in self._scorer(name).state().items()
         }
         # Float arrays only: saying so also keeps `weights` from reading as the allow_pickle flag.
         np.savez(folder / "reader.npz", allow_pickle=False, **weights)
@@ -334,13 +320,16 @@ class Reader:
                 "python manage.py train reader"
             )
         idf = Idf(json.loads((folder / "idf.json").read_text()), float(meta["idf_default"]))
-        reader = cls(ReaderConfig(**meta["config"]), idf, float(meta["threshold"]))
         with np.load(folder / "reader.npz") as weights:
-            for name in ("sentence", "span"):
-                prefix = f"{name}."
-                reader._mlps[name] = Mlp.from_state(
-                    {k[len(prefix) :]: weights[k] for k in weights.files if k.startswith(prefix)}
+            sentence, span = (
+                Mlp.from_state(
+                    {k[len(name) + 1 :]: weights[k] for k in weights.files if k.startswith(name + ".")}
                 )
+                for name in ("sentence", "span")
+            )
+        reader = cls(
+            ReaderConfig(**meta["config"]), idf, float(meta["threshold"]), sentence=sentence, span=span
+        )
         reader.meta = meta
         return reader
 
@@ -391,6 +380,21 @@ def fit_mlp(
             break
     model.eval()
     return done
+
+
+def reader_fit(
+    reader: Reader,
+    sentences: tuple[np.ndarray, np.ndarray, np.ndarray],
+    spans: tuple[np.ndarray, np.ndarray, np.ndarray],
+) -> None:
+    """Fit both scorers in torch on (x, y, groups) design matrices (fit_mlp), then keep their weights as
+    numpy scorers. A span scorer without data stays at its initial weights."""
+    sentence = mlp_module(SENTENCE_FEATURES, reader.config.hidden)
+    fit_mlp(sentence, *sentences[:2], groups=sentences[2])
+    span = mlp_module(SPAN_FEATURES, reader.config.span_hidden)
+    if len(spans[1]):
+        fit_mlp(span, *spans[:2], groups=spans[2])
+    reader.sentence_scorer, reader.span_scorer = Mlp.from_module(sentence), Mlp.from_module(span)
 
 
 @functools.lru_cache(maxsize=4)

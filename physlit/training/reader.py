@@ -150,7 +150,7 @@ def reader_train(
     encode: Callable[[Sequence[str]], np.ndarray] | None = None,
 ) -> TrainResult:
     """Fit a reader within `max_minutes` (embedding the pseudo-questions' sentences takes most of it)."""
-    from physlit.ml.reader import Idf, Reader, ReaderConfig, fit_mlp, reader_load
+    from physlit.ml.reader import Idf, Reader, ReaderConfig, reader_fit, reader_load
     from physlit.ml.training import TrainProgress, artifact_write, deadline_after, seed_everything
 
     started = time.monotonic()
@@ -197,9 +197,7 @@ def reader_train(
     train_groups = groups[:used]
     x, y, g, sx, sy, sg = _design(reader, train_groups, encoder)
     log(f"fitting on {len(train_groups)} groups: {len(y)} sentence pairs, {len(sy)} span candidates")
-    fit_mlp(reader.sentence_model, x, y, groups=g)
-    if len(sy):
-        fit_mlp(reader.span_model, sx, sy, groups=sg)
+    reader_fit(reader, (x, y, g), (sx, sy, sg))
     metrics = validation_evaluate(reader, validation, encoder)
     reader.threshold = metrics["threshold"]
     baseline = None

@@ -137,17 +137,31 @@ def test_the_numpy_reader_scores_as_the_torch_modules_it_was_trained_as(tmp_path
     import numpy as np
     import torch
 
-    from physlit.ml.reader import SENTENCE_FEATURES, SPAN_FEATURES, Idf, Reader, ReaderConfig
+    from physlit.ml.reader import (
+        SENTENCE_FEATURES,
+        SPAN_FEATURES,
+        Idf,
+        Mlp,
+        Reader,
+        ReaderConfig,
+        mlp_module,
+    )
 
     torch.manual_seed(0)
-    trained = Reader(ReaderConfig(), Idf({"graviton": 3.0}, 5.0), threshold=0.4)
+    modules = {"sentence": mlp_module(SENTENCE_FEATURES, 32), "span": mlp_module(SPAN_FEATURES, 16)}
+    trained = Reader(
+        ReaderConfig(),
+        Idf({"graviton": 3.0}, 5.0),
+        threshold=0.4,
+        sentence=Mlp.from_module(modules["sentence"]),
+        span=Mlp.from_module(modules["span"]),
+    )
     rng = np.random.default_rng(0)
     x = {"sentence": rng.normal(0, 2, (64, SENTENCE_FEATURES)), "span": rng.normal(0, 2, (64, SPAN_FEATURES))}
     x = {k: v.astype(np.float32) for k, v in x.items()}
     with torch.inference_mode():
         expected = {
-            "sentence": trained.sentence_model(torch.from_numpy(x["sentence"])).squeeze(-1).numpy(),
-            "span": trained.span_model(torch.from_numpy(x["span"])).squeeze(-1).numpy(),
+            name: module(torch.from_numpy(x[name])).squeeze(-1).numpy() for name, module in modules.items()
         }
     trained.save(tmp_path, {"metrics": {}})
     assert not (tmp_path / "reader.pt").exists()
@@ -155,7 +169,7 @@ def test_the_numpy_reader_scores_as_the_torch_modules_it_was_trained_as(tmp_path
     assert (loaded.threshold, loaded.idf("graviton"), loaded.idf("unseen")) == (0.4, 3.0, 5.0)
     for name in ("sentence", "span"):
         np.testing.assert_allclose(loaded._scores(name, x[name]), expected[name], rtol=0, atol=2e-6)
-    assert not loaded._modules  # served without building torch modules
+    assert isinstance(loaded.sentence_scorer, Mlp) and isinstance(loaded.span_scorer, Mlp)  # numpy only
 
 
 def test_a_reader_of_an_older_format_is_refused_and_answers_fall_back_to_word_overlap(
