@@ -100,7 +100,8 @@ def main() -> None:
         f"max_seq_length {args.max_seq_length or spec.max_seq_length}; {args.rounds} round(s), fastest; "
         f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}, native bf16: "
         f"{enc.bf16_native()}); "
-        f"load average {load[0]:.1f} → {load[1]:.1f}\n"
+        f"load average {load[0]:.1f} → {load[1]:.1f}; "
+        f"`auto` chose {enc.fast_backend(args.cache_dir)} (its own measurement: backend-choice.json)\n"
     )
     table_header(["encoder", "papers/s", "× fp32", "mean cos to fp32", "min cos to fp32"], align="lrrrr")
     for label, times in seconds.items():
@@ -115,9 +116,9 @@ def main() -> None:
         )
 
     if args.save_embeddings:
-        fast = f"physlit {enc.fast_backend()}"
+        fast = f"physlit {enc.fast_backend(args.cache_dir)}"
         if fast not in outputs:
-            parser.error(f"--save-embeddings needs {enc.fast_backend()} in --backends")
+            parser.error(f"--save-embeddings needs {fast} in --backends")
         args.save_embeddings.parent.mkdir(parents=True, exist_ok=True)
         np.save(args.save_embeddings, outputs[fast])
         print(f"\nwrote {outputs[fast].shape} float32 embeddings to {args.save_embeddings}")

@@ -285,7 +285,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("PHYSLIT_LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # faiss logs each CPU-specific build it tries (ModuleNotFoundError for those not installed) at INFO.
+        "faiss": {"level": "WARNING"},
+    },
 }
 
 # Celery beat: the daily incremental harvest (each OAI set resumes from its own cursor).

@@ -28,7 +28,8 @@ import numpy as np
 from physlit.ml.files import atomic_path
 
 BACKENDS = ("torch", "torch-bf16", "onnx", "onnx-int8")
-DEFAULT_BACKEND = "auto"  # fast_backend(): torch-bf16 where the CPU has native bf16, else onnx-int8
+# fast_backend(): the faster of onnx-int8 and (where bf16 is native) torch-bf16, measured on the machine
+DEFAULT_BACKEND = "auto"
 DEFAULT_MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 
 # Hashed with the weights into the fingerprint an index records of its encoder (weights_fingerprint). It keeps
@@ -176,9 +177,81 @@ def bf16_native() -> bool:
     return "amx_bf16" in flags or "avx512_bf16" in flags
 
 
-def fast_backend() -> str:
-    """What "auto" means: the fastest batch backend on this CPU that keeps mean cosine >= 0.99 to fp32."""
-    return "torch-bf16" if bf16_native() else "onnx-int8"
+def fast_backend(
+    cache_dir: str | os.PathLike[str] | None = None, model: str | os.PathLike[str] | None = None
+) -> str:
+    """What "auto" means: the fastest batch backend on this machine among those that keep mean cosine >= 0.99
+    to fp32 (onnx-int8, and torch-bf16 where the CPU has native bf16), chosen by a short measurement.
+
+    CPU flags alone mislead: on a 2-core EPYC with AVX512-BF16, torch-bf16 embedded 3-5x slower than
+    onnx-int8 (docs/benchmarks.md, "Encoding throughput"). The measurement (a few seconds, once per CPU kind
+    and library versions) is kept in `cache_dir`/backend-choice.json; without `cache_dir` onnx-int8 cannot be
+    built, and torch-bf16 is the choice only where bf16 is native."""
+    if cache_dir is None:
+        return "torch-bf16" if bf16_native() else "onnx-int8"
+    candidates = ["onnx-int8"] + (["torch-bf16"] if bf16_native() else [])
+    if len(candidates) == 1:
+        return candidates[0]
+    record = Path(cache_dir) / "backend-choice.json"
+    key = _machine_key()
+    try:
+        known = json.loads(record.read_text())
+    except (OSError, ValueError):
+        known = {}
+    if known.get("key") == key and known.get("backend") in candidates:
+        return str(known["backend"])
+    speeds = {name: backend_speed(name, cache_dir, model) for name in candidates}
+    choice = max(speeds, key=lambda name: speeds[name])
+    log.info("encoder backend auto: %s (papers/s %s)", choice, {k: round(v, 1) for k, v in speeds.items()})
+    record.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(record) as tmp:
+        tmp.write_text(json.dumps({"key": key, "backend": choice, "papers_per_s": speeds}, indent=1))
+    return choice
+
+
+# A typical abstract's length (~230 tokens): what the measurement embeds.
+_SPEED_TEXT = " ".join(
+    ["We study the low-energy dynamics of a strongly coupled gauge theory at finite temperature and density,"]
+    + ["and compute the transport coefficients from holographic correlators in a black-brane background;"]
+    * 12
+)
+
+
+def backend_speed(
+    backend: str, cache_dir: str | os.PathLike[str], model: str | os.PathLike[str] | None = None, n: int = 48
+) -> float:
+    """Papers per second `backend` embeds on this machine (best of two rounds of `n` abstract-length texts,
+    after a warm-up), with every core."""
+    import time
+
+    encoder = get_encoder(model, backend=backend, cache_dir=cache_dir)
+    texts = [_SPEED_TEXT] * n
+    encoder.encode(texts[:8])
+    best = float("inf")
+    for _ in range(2):
+        started = time.perf_counter()
+        encoder.encode(texts, batch_size=32)
+        best = min(best, time.perf_counter() - started)
+    return n / best
+
+
+def _machine_key() -> str:
+    """What the backend choice depends on: CPU model and flags, cores, and the numeric libraries' versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        lines = []
+    cpu = sorted({line for line in lines if line.startswith(("model name", "flags"))})
+    versions = []
+    for package in ("torch", "onnxruntime"):
+        try:
+            versions.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            versions.append(f"{package}: none")
+    parts = cpu + [f"cores={_available_cores()}", EXPORT_RECIPE] + versions
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
 def _available_cores() -> int:
@@ -563,7 +636,7 @@ def get_encoder(
     serving one request wants 1). `backend` "auto" is fast_backend() on this CPU.
     """
     if backend == "auto":
-        backend = fast_backend()
+        backend = fast_backend(cache_dir, model)
     if backend not in BACKENDS:
         raise ValueError(f"unknown encoder backend {backend!r}; one of auto, {', '.join(BACKENDS)}")
     spec = model_spec(model, max_seq_length=max_seq_length)

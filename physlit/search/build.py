@@ -25,7 +25,7 @@ from physlit.search.models import SearchIndex
 
 log = logging.getLogger(__name__)
 
-EMBED_CHUNK = 2048
+EMBED_CHUNK = 1024  # papers per chunk: memory stays flat, and a waiting page sees progress
 TRAIN_SAMPLE = 200_000  # vectors used to train an IVF index's coarse quantizer
 
 
@@ -111,6 +111,7 @@ def index_build(
         gone = np.setdiff1d(indexed, in_db)
         if parent is not None and not (len(new) or len(gone) or len(revised) or rekind):
             return current
+        to_embed = np.union1d(new, revised)
 
         row = SearchIndex.objects.create(
             status=SearchIndex.Status.BUILDING,
@@ -120,6 +121,7 @@ def index_build(
             encoder_fingerprint=encoder.fingerprint,
             dim=encoder.dim,
             parent=parent,
+            added=len(to_embed),
         )
         final = Path(settings.PHYSLIT_INDEX_DIR) / f"{row.pk:06d}"
         try:
@@ -132,8 +134,7 @@ def index_build(
                 dense = vectors.index_rekind(
                     dense, expected_size=len(in_db), ivf_threshold=settings.PHYSLIT_IVF_THRESHOLD
                 )
-            to_embed = np.union1d(new, revised)
-            _embed_into(dense, encoder, to_embed, progress)
+            _embed_into(dense, encoder, to_embed, progress, row)
             ids = vectors.index_ids(dense)
             texts = dict.fromkeys(ids.tolist(), "")
             for pk, title, abstract in (
@@ -153,7 +154,7 @@ def index_build(
             raise
         row.path = str(final)
         row.count = len(ids)
-        row.added = len(to_embed)
+        row.embedded = len(to_embed)  # _embed_into counted them in the database; save() writes every field
         row.dense_kind = vectors.index_kind(dense)
         row.build_seconds = time.monotonic() - started
         encoder_for_index(row)  # prepares the query backend (e.g. its ONNX export) before any search needs it
@@ -170,8 +171,9 @@ def index_build(
         return row
 
 
-def _embed_into(dense, encoder, pks: np.ndarray, progress: bool) -> None:
-    """Embed the papers `pks` (sorted int64) in chunks and add them to `dense`.
+def _embed_into(dense, encoder, pks: np.ndarray, progress: bool, row: SearchIndex) -> None:
+    """Embed the papers `pks` (sorted int64) in chunks and add them to `dense`; `row.embedded` counts the
+    papers embedded so far, for pages that wait on a first build (service.index_progress).
 
     An untrained (IVF) index is trained on a sample of the new embeddings before they are added.
     """
@@ -194,6 +196,7 @@ def _embed_into(dense, encoder, pks: np.ndarray, progress: bool) -> None:
             held.append((emb, chunk_ids))
         else:
             vectors.index_add(dense, emb, chunk_ids)
+        SearchIndex.objects.filter(pk=row.pk).update(embedded=start + len(chunk))
         if bar is not None:
             bar.update(len(chunk))
     if held:

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.utils import timezone
 
 from physlit.corpus.models import Paper, PaperCategory
 from physlit.registry.current import CurrentSlot
@@ -133,13 +134,29 @@ def index_loaded() -> LoadedIndex:
     SearchUnavailable when none has been built."""
     _, loaded = _index.get()
     if loaded is None:
-        raise SearchUnavailable("no search index yet: run `python manage.py build_index`")
+        raise SearchUnavailable(index_progress() or "no search index yet: run `python manage.py build_index`")
     key, reference = _query.get()
     if key is not None and key != loaded.query_key and key[0] == loaded.row.pk:
         loaded.query_encoder, loaded.query_key = str(reference), key
     elif not loaded.query_encoder:
         loaded.query_encoder = query_reference(loaded.row)
     return loaded
+
+
+def index_progress() -> str | None:
+    """While the first index builds: how far it is, e.g. "the search index is being built: 1,024 of 3,000
+    papers embedded, about 40 s left"; None when no build runs or one is ready."""
+    if index_current() is not None:
+        return None
+    row = SearchIndex.objects.filter(status=SearchIndex.Status.BUILDING).order_by("-id").first()
+    if row is None:
+        return None
+    text = f"the search index is being built: {row.embedded:,} of {row.added:,} papers embedded"
+    elapsed = (timezone.now() - row.created_at).total_seconds()
+    if 0 < row.embedded < row.added and elapsed > 0:
+        left = (row.added - row.embedded) * elapsed / row.embedded
+        text += f", about {left:.0f} s left" if left < 120 else f", about {left / 60:.0f} min left"
+    return text
 
 
 def known_categories() -> set[str]:

@@ -9,6 +9,7 @@ from physlit.corpus.selectors import categories_with_counts, paper_get, papers_b
 from physlit.search.service import (
     MODES,
     SearchUnavailable,
+    index_progress,
     known_categories,
     papers_search,
     papers_similar,
@@ -41,6 +42,7 @@ def paper_list(request):
             "subcategory": "" if is_archive else category,
             "unknown_category": bool(category) and page.paginator.count == 0,
             "modes": MODES,
+            "index_progress": index_progress(),
         },
     )
 

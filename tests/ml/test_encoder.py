@@ -1,5 +1,6 @@
 """physlit.ml.encoder with real models: the packaged all-MiniLM-L6-v2 and the tiny BERT of conftest."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -109,13 +110,32 @@ def test_torch_bf16_agrees_with_sentence_transformers_fp32(reference):
     assert np.min(np.sum(out * reference.encode(PHYSICS), axis=1)) >= 0.999
 
 
-def test_auto_backend_is_the_fast_one_for_this_cpu(tiny_bert, tmp_path):
-    model_dir = tiny_bert
-    auto = enc.get_encoder(model_dir, backend="auto", cache_dir=tmp_path / "cache")
-    assert auto.backend == enc.fast_backend() in ("torch-bf16", "onnx-int8")
-    assert enc.fast_backend() == ("torch-bf16" if enc.bf16_native() else "onnx-int8")
+def test_auto_backend_without_native_bf16_is_onnx_int8_unmeasured(tiny_bert, tmp_path, monkeypatch):
+    monkeypatch.setattr(enc, "bf16_native", lambda: False)
+    assert enc.fast_backend(tmp_path / "cache", tiny_bert) == "onnx-int8"
+    assert not (tmp_path / "cache" / "backend-choice.json").exists()
     with pytest.raises(ValueError, match="unknown encoder backend 'fp8'"):
-        enc.get_encoder(model_dir, backend="fp8")
+        enc.get_encoder(tiny_bert, backend="fp8")
+
+
+def test_auto_backend_is_measured_once_per_machine(tiny_bert, tmp_path, monkeypatch):
+    # Where bf16 is native both candidates are timed (any CPU runs torch-bf16, emulated or not).
+    monkeypatch.setattr(enc, "bf16_native", lambda: True)
+    cache = tmp_path / "cache"
+    auto = enc.get_encoder(tiny_bert, backend="auto", cache_dir=cache)
+    record_path = cache / "backend-choice.json"
+    record = json.loads(record_path.read_text())
+    speeds = record["papers_per_s"]
+    assert set(speeds) == {"onnx-int8", "torch-bf16"} and min(speeds.values()) > 0
+    assert auto.backend == record["backend"] == max(speeds, key=speeds.get)
+    # Remembered: the recorded choice is reused without timing again ...
+    other = "onnx-int8" if record["backend"] == "torch-bf16" else "torch-bf16"
+    record_path.write_text(json.dumps({**record, "backend": other}))
+    assert enc.fast_backend(cache, tiny_bert) == other
+    # ... until the machine (CPU, cores or library versions) is another one.
+    record_path.write_text(json.dumps({**record, "key": "another machine", "backend": other}))
+    assert enc.fast_backend(cache, tiny_bert) in speeds
+    assert json.loads(record_path.read_text())["key"] != "another machine"
 
 
 def test_bf16_batches_hold_a_bounded_number_of_tokens(tiny_bert, tmp_path):

@@ -79,3 +79,7 @@ def test_a_build_refused_by_the_lock_leaves_the_running_build_alone(indexed, sea
 
     running.refresh_from_db()
     assert running.status == SearchIndex.Status.BUILDING and tmp.exists()
+
+
+def test_a_build_counts_the_papers_it_has_embedded_as_it_goes(indexed):
+    assert indexed.added == indexed.embedded == 8
