@@ -20,7 +20,7 @@ class SearchIndex(models.Model):
     dense_kind = models.CharField(max_length=32, blank=True, help_text="exact or ivf")
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     added = models.PositiveIntegerField(default=0, help_text="papers embedded by this build")
-    embedded = models.PositiveIntegerField(default=0, help_text="of those, embedded so far (a build's progress)")
+    embedded = models.PositiveIntegerField(default=0, help_text="of those, embedded so far")
     build_seconds = models.FloatField(default=0.0)
     created_at = models.DateTimeField(auto_now_add=True)
     error = models.TextField(blank=True)

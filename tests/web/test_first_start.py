@@ -31,7 +31,8 @@ def test_the_search_page_shows_the_first_build_s_progress_and_reloads(client, fi
     assert response.status_code == 503
     text = response.content.decode()
     # 1,000 papers in 20 s: 2,000 more take about 40 s
-    assert re.search(r"the search index is being built: 1,000 of 3,000 papers embedded, about 4\d s left", text)
+    progress = r"the search index is being built: 1,000 of 3,000 papers embedded, about 4\d s left"
+    assert re.search(progress, text)
     assert '<meta http-equiv="refresh"' in text
 
 

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='searchindex',
             name='embedded',
-            field=models.PositiveIntegerField(default=0, help_text="of those, embedded so far (a build's progress)"),
+            field=models.PositiveIntegerField(default=0, help_text="of those, embedded so far"),
         ),
     ]
