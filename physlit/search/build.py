@@ -189,9 +189,7 @@ def _embed_into(dense, encoder, pks: np.ndarray, progress: bool, row: SearchInde
         chunk = pks[start : start + EMBED_CHUNK].tolist()
         rows = Paper.objects.filter(pk__in=chunk).order_by("pk").values_list("pk", "title", "abstract")
         chunk_ids = np.asarray([pk for pk, _, _ in rows], dtype=np.int64)
-        emb = encoder.encode(
-            [paper_text(t, a) for _, t, a in rows], batch_size=settings.PHYSLIT_ENCODE_BATCH
-        )
+        emb = encoder.encode([paper_text(t, a) for _, t, a in rows], batch_size=settings.PHYSLIT_ENCODE_BATCH)
         if vectors.index_needs_training(dense):
             held.append((emb, chunk_ids))
         else:
@@ -217,4 +215,3 @@ def _prune(*, keep: tuple) -> None:
     for folder in Path(settings.PHYSLIT_INDEX_DIR).iterdir():
         if folder.is_dir() and folder.name.isdigit() and folder.name not in kept:
             shutil.rmtree(folder, ignore_errors=True)
-
