@@ -256,6 +256,16 @@ PHYSLIT_QA_MAX_CHARS = envint("PHYSLIT_QA_MAX_CHARS", 1000)  # longest question 
 # Without a trained reader: answer when this share of the question's content words is in a sentence.
 PHYSLIT_QA_LEXICAL_THRESHOLD = envfloat("PHYSLIT_QA_LEXICAL_THRESHOLD", 0.5)
 PHYSLIT_READER_TRAIN_PAPERS = envint("PHYSLIT_READER_TRAIN_PAPERS", 8000)  # corpus sample for training
+
+# Category suggestion (physlit.classify): the registry's current "classifier" version, or PHYSLIT_CLASSIFIER
+# (an artifact folder). Trained from PHYSLIT_CLASSIFIER_BASE (a sentence-transformers folder or hub id; empty:
+# the search encoder's base, the packaged MiniLM); served through onnxruntime with this backend.
+PHYSLIT_CLASSIFIER = env("PHYSLIT_CLASSIFIER", "")
+PHYSLIT_CLASSIFIER_BASE = env("PHYSLIT_CLASSIFIER_BASE", "")
+PHYSLIT_CLASSIFIER_BACKEND = env("PHYSLIT_CLASSIFIER_BACKEND", "onnx-int8")
+PHYSLIT_CLASSIFIER_MIN_COUNT = envint("PHYSLIT_CLASSIFIER_MIN_COUNT", 20)  # papers per category label
+PHYSLIT_CLASSIFIER_PER_PRIMARY = envint("PHYSLIT_CLASSIFIER_PER_PRIMARY", 1500)  # training papers per primary
+PHYSLIT_CLASSIFIER_VALIDATION = envint("PHYSLIT_CLASSIFIER_VALIDATION", 2000)  # held-out papers scored
 # Asking is rate-limited per client IP: at most this many questions per window (seconds); 0 disables.
 # The counts live in the Django cache (below), so every worker and every server shares one limit.
 PHYSLIT_ASK_RATE = envint("PHYSLIT_ASK_RATE", 20)

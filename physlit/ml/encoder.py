@@ -224,7 +224,7 @@ def backend_speed(
     after a warm-up), with every core."""
     import time
 
-    encoder = get_encoder(model, backend=backend, cache_dir=cache_dir)
+    encoder = get_encoder(model, backend=backend, cache_dir=cache_dir)  # type: ignore[arg-type]  # paths hash
     texts = [_SPEED_TEXT] * n
     encoder.encode(texts[:8])
     best = float("inf")

@@ -194,13 +194,16 @@ def _batches(n: int, config) -> list[list[int]]:
     return batches
 
 
-def _optimizer(model, config, total: int):
+def _optimizer(model, config, total: int, extra_groups: Sequence[dict] = ()):
     """(AdamW, schedule): linear warm-up over config.warmup_steps (at most a tenth of `total`), then a
-    square-root decay to zero at `total` steps."""
+    square-root decay to zero at `total` steps. `extra_groups`: more parameter groups (e.g. a new head with
+    its own learning rate) on the same schedule."""
     import torch
 
     optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        [{"params": model.parameters()}, *extra_groups],
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
     )
     warmup = max(1, min(config.warmup_steps, total // 10 or 1))
     schedule = torch.optim.lr_scheduler.LambdaLR(

@@ -10,6 +10,7 @@ class ModelVersion(models.Model):
         SUMMARIZER = "summarizer"
         READER = "reader"
         QUERY_ENCODER = "query-encoder"
+        CLASSIFIER = "classifier"
 
     class Status(models.TextChoices):
         CANDIDATE = "candidate"  # trained, not serving

@@ -24,6 +24,7 @@ from physlit.registry.services import (
     version_rollback,
 )
 from physlit.tasks import promote_encoder, reindex_current_encoder, summarize_pending
+from physlit.training.classifier import classifier_train
 from physlit.training.encoder import encoder_train, query_encoder_train
 from physlit.training.reader import reader_train
 from physlit.training.result import TrainResult
@@ -34,11 +35,12 @@ TRAINERS: dict[str, Callable[..., TrainResult]] = {
     "summarizer": summarizer_train,
     "reader": reader_train,
     "query-encoder": query_encoder_train,
+    "classifier": classifier_train,
 }
 # Kinds made current by `train` when they beat the current version. A new encoder needs a full index
 # rebuild first, so it is promoted on purpose (`models promote ID`); so is a query encoder, which trades
 # some retrieval quality for speed (docs/benchmarks.md, "/api/search latency").
-AUTO_PROMOTE = {"summarizer", "reader"}
+AUTO_PROMOTE = {"summarizer", "reader", "classifier"}
 
 
 def trainer_for(kind: str) -> Callable[..., TrainResult]:

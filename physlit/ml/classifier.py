@@ -1,0 +1,299 @@
+"""Category classifier (stage: classify): a paper's title and abstract in, arXiv categories with
+probabilities out, most probable first (the primary category, then likely cross-lists).
+
+Model: a sentence encoder (by default the packaged MiniLM the search starts from) whose transformer is
+fine-tuned end to end together with a linear head over its mean-pooled, L2-normalised embedding e:
+logits = W e + b, one logit per category. Loss: softmax cross-entropy on the primary category (so the first
+suggestion is the primary) plus binary cross-entropy on every listed category (primary and cross-lists), so
+that sigmoid(logit) reads as "this paper belongs in this category".
+
+The data's two traps:
+- Records listing quant-ph alone (38,347 of 38,451 quant-ph papers in the shared 83k slice: its quant-ph
+  records carry no cross-lists) say nothing about other categories, so for them the binary loss covers
+  quant-ph only; the cross-entropy still teaches quant-ph as their primary.
+- Category fields also hold stray tokens (MSC codes such as "85A40,", ACM codes, words): only tokens of the
+  form archive[.SUB] with a known arXiv archive count (`categories_clean`).
+
+Serving needs no torch: the fine-tuned encoder runs through physlit.ml.encoder (ONNX, tokenizers) and the
+head is a numpy matrix (head.npz). Training (`classifier_fit`) imports torch. No Django here.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+# arXiv archives, current and retired (https://arxiv.org/category_taxonomy); a category is ARCHIVE or
+# ARCHIVE.SUB.
+ARCHIVES = frozenset(
+    "astro-ph cond-mat gr-qc hep-ex hep-lat hep-ph hep-th math-ph nlin nucl-ex nucl-th physics quant-ph "
+    "math cs q-bio q-fin stat eess econ acc-phys adap-org alg-geom ao-sci atom-ph bayes-an chao-dyn "
+    "chem-ph cmp-lg comp-gas dg-ga funct-an mtrl-th patt-sol plasm-ph q-alg solv-int supr-con".split()
+)
+_CATEGORY = re.compile(r"([a-z][a-z\-]*)(?:\.[A-Za-z][A-Za-z\-]*)?")
+HEAD_FILE = "head.npz"
+LABELS_FILE = "classifier.json"
+ENCODER_FOLDER = "encoder"
+
+
+def categories_clean(tokens: Sequence[str]) -> list[str]:
+    """The arXiv categories among a record's category tokens, in order, without MSC/ACM codes or words."""
+    kept: list[str] = []
+    for token in tokens:
+        match = _CATEGORY.fullmatch(token)
+        if match and match.group(1) in ARCHIVES and token not in kept:
+            kept.append(token)
+    return kept
+
+
+def archive_of(category: str) -> str:
+    return category.split(".", 1)[0]
+
+
+def labels_make(category_lists: Sequence[Sequence[str]], min_count: int) -> list[str]:
+    """The categories the classifier predicts: those listed (primary or cross-list) on at least `min_count`
+    of the papers, sorted."""
+    counts = Counter(c for cats in category_lists for c in cats)
+    return sorted(c for c, n in counts.items() if n >= min_count)
+
+
+# --- scoring: what the bench and the trainer report ---------------------------------------------------------
+
+
+def archive_scores(probabilities: np.ndarray, labels: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """(archives, (n, archives) scores): an archive scores the highest probability of its categories."""
+    archives = sorted({archive_of(c) for c in labels})
+    column = {a: i for i, a in enumerate(archives)}
+    scores = np.zeros((len(probabilities), len(archives)), dtype=np.float32)
+    for j, category in enumerate(labels):
+        a = column[archive_of(category)]
+        scores[:, a] = np.maximum(scores[:, a], probabilities[:, j])
+    return archives, scores
+
+
+def classification_metrics(
+    probabilities: np.ndarray, labels: Sequence[str], gold: Sequence[Sequence[str]]
+) -> dict[str, float]:
+    """Scores of (n, labels) probabilities against each paper's categories (primary first).
+
+    archive_top1: the top archive is the primary's archive; archive_top3_recall: the primary's archive is
+    among the top three archives; category_top1: the top category is the primary; category_macro_f1: F1 of
+    the top category as a prediction of the primary, averaged over the primary categories present (rare
+    categories weigh as much as quant-ph); cross_list_f1: micro-F1 of categories above 0.5 against all
+    listed ones, on the papers listing more than quant-ph alone (elsewhere the cross-lists are unknown).
+    """
+    archives, a_scores = archive_scores(probabilities, labels)
+    a_rank = np.argsort(-a_scores, axis=1)
+    top = np.argmax(probabilities, axis=1)
+    primaries = [cats[0] for cats in gold]
+    predicted = [labels[i] for i in top]
+    a_top1 = [archives[a_rank[i, 0]] == archive_of(p) for i, p in enumerate(primaries)]
+    a_top3 = [archive_of(p) in {archives[j] for j in a_rank[i, :3]} for i, p in enumerate(primaries)]
+    f1s = []
+    for category in sorted(set(primaries)):
+        tp = sum(1 for p, q in zip(primaries, predicted) if p == q == category)
+        fp = sum(1 for p, q in zip(primaries, predicted) if q == category and p != category)
+        fn = sum(1 for p, q in zip(primaries, predicted) if p == category and q != category)
+        f1s.append(2 * tp / (2 * tp + fp + fn) if tp else 0.0)
+    tp = fp = fn = 0
+    index = {c: j for j, c in enumerate(labels)}
+    for i, cats in enumerate(gold):
+        if list(cats) == ["quant-ph"]:
+            continue
+        said = {labels[int(j)] for j in np.flatnonzero(probabilities[i] >= 0.5)}
+        listed = {c for c in cats if c in index}
+        tp, fp, fn = tp + len(said & listed), fp + len(said - listed), fn + len(listed - said)
+    return {
+        "archive_top1": float(np.mean(a_top1)),
+        "archive_top3_recall": float(np.mean(a_top3)),
+        "category_top1": float(np.mean([p == q for p, q in zip(primaries, predicted)])),
+        "category_macro_f1": float(np.mean(f1s)) if f1s else 0.0,
+        "cross_list_f1": 2 * tp / (2 * tp + fp + fn) if tp else 0.0,
+        "papers": len(gold),
+    }
+
+
+# --- serving ------------------------------------------------------------------------------------------------
+
+
+class Classifier:
+    """A trained classifier: `encode` (texts -> unit embeddings, e.g. an ONNX physlit.ml.encoder Encoder)
+    and the head's weights. predict(texts) -> (n, labels) probabilities."""
+
+    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], head: dict[str, np.ndarray], labels):
+        self.encode = encode
+        self.weight = head["weight"].astype(np.float32)  # (labels, dim)
+        self.bias = head["bias"].astype(np.float32)  # (labels,)
+        self.labels = list(labels)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        logits = self.encode(texts) @ self.weight.T + self.bias
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+    def suggest(self, text: str, top: int = 5) -> list[tuple[str, float]]:
+        """The `top` most probable categories of one paper's text, most probable first."""
+        probabilities = self.predict([text])[0]
+        order = np.argsort(-probabilities)[:top]
+        return [(self.labels[i], float(probabilities[i])) for i in order]
+
+
+def classifier_read(folder: Path) -> tuple[dict[str, np.ndarray], list[str], dict[str, Any]]:
+    """(head arrays, labels, metadata) of a saved classifier folder; its encoder is folder/ENCODER_FOLDER."""
+    meta = json.loads((Path(folder) / LABELS_FILE).read_text())
+    with np.load(Path(folder) / HEAD_FILE) as data:
+        head = {k: data[k] for k in data.files}
+    return head, list(meta["labels"]), meta
+
+
+def classifier_load(folder: Path, *, backend: str, cache_dir: Path, threads: int | None = None) -> Classifier:
+    """A saved classifier as it serves: its encoder through physlit.ml.encoder with `backend` (ONNX ones
+    need no torch), its head in numpy."""
+    from physlit.ml.encoder import get_encoder
+
+    head, labels, _ = classifier_read(folder)
+    encoder = get_encoder(
+        Path(folder) / ENCODER_FOLDER, backend=backend, cache_dir=cache_dir, threads=threads
+    )
+    return Classifier(encoder.encode, head, labels)
+
+
+# --- training (torch) ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ClassifierConfig:
+    batch_size: int = 32
+    learning_rate: float = 5e-5  # the transformer's
+    head_learning_rate: float = 5e-3
+    warmup_steps: int = 50
+    weight_decay: float = 0.01
+    max_length: int = 128  # title and the abstract's opening: enough for the category, 2x faster than 256
+    epochs: int = 1
+    per_primary_cap: int = 1500  # at most this many training papers per primary category (quant-ph, hep-th)
+    seed: int = 0
+
+
+def training_sample(
+    papers: Sequence[tuple[str, list[str]]], config: ClassifierConfig
+) -> list[tuple[str, list[str]]]:
+    """Papers (text, categories) to train on: at most `per_primary_cap` per primary category, so that the
+    two big archives (quant-ph, hep-th) do not drown the rest; seeded."""
+    rng = random.Random(config.seed)
+    shuffled = list(papers)
+    rng.shuffle(shuffled)
+    seen: Counter[str] = Counter()
+    sample = []
+    for text, cats in shuffled:
+        if seen[cats[0]] < config.per_primary_cap:
+            seen[cats[0]] += 1
+            sample.append((text, cats))
+    return sample
+
+
+def classifier_fit(
+    model,
+    tokenizer,
+    papers: Sequence[tuple[str, list[str]]],
+    labels: Sequence[str],
+    *,
+    device,
+    config: ClassifierConfig,
+    deadline: float | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Fine-tune `model` (a transformers encoder, in place) and a linear head on `papers` (text, categories
+    with the primary first); returns the head's arrays and training statistics. Stops at the deadline."""
+    import torch
+
+    from physlit.ml.encoder_training import _embed, _optimizer
+    from physlit.ml.training import TrainProgress
+
+    index = {c: j for j, c in enumerate(labels)}
+    # Papers whose primary category is too rare to be a label are left out (else a cross-list would pass
+    # for their primary).
+    rows = [(t, [c for c in cats if c in index]) for t, cats in papers if cats and cats[0] in index]
+    head = torch.nn.Linear(model.config.hidden_size, len(labels)).to(device)
+    torch.nn.init.zeros_(head.bias)
+    rng = random.Random(config.seed)
+    batches = []
+    for _ in range(max(1, config.epochs)):
+        order = list(range(len(rows)))
+        rng.shuffle(order)
+        batches += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    head_group = {"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0}
+    optimizer, schedule = _optimizer(model, config, len(batches), [head_group])
+    progress = TrainProgress(
+        total_steps=len(batches),
+        deadline=deadline,
+        log=log,
+        every=max(1, min(20, len(batches) // 10 or 1)),
+        label="classifier",
+    )
+    model.train()
+    for batch in batches:
+        if progress.out_of_time:
+            log(f"[classifier] budget spent after {progress.step} of {len(batches)} steps")
+            break
+        texts = [rows[i][0] for i in batch]
+        primary = torch.tensor([index[rows[i][1][0]] for i in batch], device=device)
+        targets = torch.zeros(len(batch), len(labels), device=device)
+        known = torch.ones(len(batch), len(labels), device=device)
+        for r, i in enumerate(batch):
+            cats = rows[i][1]
+            targets[r, [index[c] for c in cats]] = 1.0
+            if cats == ["quant-ph"]:  # cross-lists unknown: only the quant-ph logit is supervised
+                known[r] = 0.0
+                known[r, index["quant-ph"]] = 1.0
+        embeddings = _embed(model, tokenizer, texts, config.max_length, device, amp=True)
+        logits = head(embeddings.float())
+        ce = torch.nn.functional.cross_entropy(logits, primary)
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(
+            logits, targets, weight=known, reduction="sum"
+        )
+        loss = ce + bce / known.sum()
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
+        optimizer.step()
+        schedule.step()
+        progress.update(loss=float(loss.detach()), examples=len(batch))
+    model.eval()
+    arrays = {
+        "weight": head.weight.detach().float().cpu().numpy(),
+        "bias": head.bias.detach().float().cpu().numpy(),
+    }
+    stats = {
+        "steps": progress.step,
+        "examples": progress.examples,
+        "seconds": progress.seconds,
+        "final_loss": progress.loss,
+        "device": str(device),
+        "config": asdict(config),
+    }
+    return arrays, stats
+
+
+def classifier_save(
+    folder: Path, model, tokenizer, base: Path, head: dict[str, np.ndarray], labels, *, metadata: dict
+) -> None:
+    """Write a classifier folder: the fine-tuned encoder (a sentence-transformers folder that
+    physlit.ml.encoder loads, serving at the training length), head.npz and classifier.json."""
+    from physlit.ml.encoder_training import model_save
+
+    folder = Path(folder)
+    (folder / ENCODER_FOLDER).mkdir()
+    model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata)
+    config_path = folder / ENCODER_FOLDER / "sentence_bert_config.json"
+    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+    config["max_seq_length"] = metadata.get("max_length", config.get("max_seq_length", 128))
+    config_path.write_text(json.dumps(config, indent=2) + "\n")
+    np.savez(folder / HEAD_FILE, weight=head["weight"], bias=head["bias"])
+    (folder / LABELS_FILE).write_text(json.dumps({"labels": list(labels), **metadata}, indent=2, default=str))
