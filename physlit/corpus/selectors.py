@@ -1,16 +1,20 @@
-"""Read-only corpus queries shared by every stage: newest papers by category, papers by id, archive counts.
+"""Read-only corpus queries shared by every stage: newest papers by category, papers by id, archive counts,
+an author's papers, co-authors and categories.
 
 Writes go through physlit.harvest.upsert; nothing here changes a row.
 """
 
 import re
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
 from physlit.corpus.categories import PHYSICS_ARCHIVES
 from physlit.corpus.models import Paper, PaperCategory
+from physlit.text import author_normalize
 
 # "2401.01234v2" -> "2401.01234". Full id parsing lives in physlit.harvest.records.split_arxiv_id;
 # the corpus may not import harvest, and a lookup by the unique id rejects anything else anyway.
@@ -64,3 +68,42 @@ def _archive_counts() -> list[tuple[str, int]]:
         .values_list("archive", "papers")
     )
     return list(rows)
+
+
+@dataclass
+class AuthorProfile:
+    name: str  # as the newest paper spells it
+    papers: QuerySet[Paper]  # newest first
+    coauthors: list[tuple[str, int]]  # (name, papers together), most first
+    categories: list[tuple[str, int]]  # (category, papers), most first
+
+
+def author_papers(name: str) -> QuerySet[Paper]:
+    """Papers with an author named exactly `name` (normalised as harvest does, any case), newest first."""
+    key = author_normalize(name).lower()
+    # authors_text is the lower-cased names joined by "; " (harvest.upsert): match one whole name.
+    pattern = rf"(^|; ){re.escape(key)}(; |$)"
+    papers = Paper.objects.filter(authors_text__regex=pattern)
+    return papers.order_by(F("first_submitted").desc(nulls_last=True), "-id")
+
+
+def author_profile(name: str) -> AuthorProfile | None:
+    """The author's papers with co-authors and categories counted over all of them; None for no paper."""
+    key = author_normalize(name).lower()
+    papers = author_papers(name)
+    spelled, coauthors, categories = "", Counter(), Counter()
+    for authors, paper_categories in papers.values_list("authors", "categories"):
+        for author in dict.fromkeys(authors):
+            if author.lower() == key:
+                spelled = spelled or author
+            else:
+                coauthors[author] += 1
+        categories.update(set(paper_categories))
+    if not spelled:
+        return None
+    return AuthorProfile(
+        name=spelled,
+        papers=papers,
+        coauthors=sorted(coauthors.items(), key=lambda item: (-item[1], item[0])),
+        categories=sorted(categories.items(), key=lambda item: (-item[1], item[0])),
+    )

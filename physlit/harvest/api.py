@@ -24,7 +24,14 @@ from physlit.corpus.categories import categories_match
 from physlit.corpus.models import HarvestCursor, HarvestRun, Paper
 from physlit.harvest.errors import HarvestError, HarvestNetworkError
 from physlit.harvest.http import MalformedResponse, http_get
-from physlit.harvest.records import PaperRecord, RecordError, VersionRecord, clean_text, split_arxiv_id
+from physlit.harvest.records import (
+    PaperRecord,
+    RecordError,
+    VersionRecord,
+    author_name,
+    clean_text,
+    split_arxiv_id,
+)
 from physlit.harvest.upsert import papers_upsert
 
 logger = logging.getLogger(__name__)
@@ -94,7 +101,7 @@ def api_record(result: arxiv.Result) -> PaperRecord:
         source="api",
         title=clean_text(result.title),
         abstract=clean_text(result.summary),
-        authors=[name for name in (clean_text(a.name) for a in result.authors) if name],
+        authors=[name for name in (author_name(a.name) for a in result.authors) if name],
         categories=categories,
         comments=clean_text(result.comment),
         journal_ref=clean_text(result.journal_ref),

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email.utils import parsedate_to_datetime
 
-from physlit.text import normalize
+from physlit.text import author_normalize, normalize
 
 _VERSION_SUFFIX = re.compile(r"v(\d+)$")
 # New style 0704.0001 / 2401.01234, old style hep-th/9901001 (archive may carry a subject class).
@@ -103,14 +103,16 @@ def parse_datetime(text: str | None) -> datetime | None:
 
 
 def author_name(keyname: str, forenames: str = "", suffix: str = "") -> str:
-    """('Hoehn', 'Philipp A', '') -> 'Philipp A Hoehn'; cleaned like clean_text, "" when blank."""
-    return clean_text(" ".join((forenames, keyname, suffix)))
+    """('Hoehn', 'Philipp A', '') -> 'Philipp A Hoehn'; cleaned like clean_text with TeX accents as
+    Unicode (`Bal\\'azs` -> Balázs, text.author_normalize), "" when blank."""
+    return author_normalize(clean_text(" ".join((forenames, keyname, suffix))))
 
 
 def split_authors(text: str) -> list[str]:
     """'A. One, B. Two (MIT, Caltech) and C. Three' -> ['A. One', 'B. Two (MIT, Caltech)', 'C. Three'].
 
-    Splits on commas and ' and ' outside parentheses, where arXiv puts affiliations.
+    Splits on commas and ' and ' outside parentheses, where arXiv puts affiliations; each name is then
+    normalised like author_name (TeX accents as Unicode).
     """
     text = clean_text(text)
     parts: list[str] = []
@@ -127,4 +129,4 @@ def split_authors(text: str) -> list[str]:
             continue
         current.append(chunk)
     parts.append("".join(current))
-    return [p.strip() for p in parts if p.strip()]
+    return [name for name in (author_normalize(p) for p in parts) if name]

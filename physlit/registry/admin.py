@@ -10,14 +10,22 @@ from django.utils.html import format_html
 from physlit.registry.models import EvaluationReport, ModelVersion
 
 
+def _significant(value: float | None) -> str:
+    # Scores are floats such as 0.8123456789012345: three significant digits are what a reader compares.
+    return "-" if value is None else f"{value:.3g}"
+
+
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
+    """Read-only: rows are written by training and `models promote|rollback`, which also move the
+    artifact pointers; an edit or a delete here would leave the registry and the files out of step."""
+
     list_display = (
         "id",
-        "kind",
+        "label",
         "status",
-        "score",
-        "baseline_score",
+        "score_shown",
+        "baseline_shown",
         "train_examples",
         "train_seconds",
         "device",
@@ -25,7 +33,40 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "promoted_at",
     )
     list_filter = ("kind", "status")
-    readonly_fields = [f.name for f in ModelVersion._meta.fields]
+    fields = (
+        "kind",
+        "label",
+        "status",
+        "base",
+        "path",
+        "score_shown",
+        "baseline_shown",
+        "metrics",
+        "train_examples",
+        "train_seconds",
+        "device",
+        "error",
+        "created_at",
+        "promoted_at",
+    )
+    readonly_fields = fields
+
+    @admin.display(description="score", ordering="score")
+    def score_shown(self, obj):
+        return _significant(obj.score)
+
+    @admin.display(description="baseline score", ordering="baseline_score")
+    def baseline_shown(self, obj):
+        return _significant(obj.baseline_score)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(EvaluationReport)

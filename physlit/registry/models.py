@@ -1,6 +1,8 @@
 """Model versions: one row per trained model artifact (encoder, query encoder, summarizer, reader) and
 which is current."""
 
+from functools import cached_property
+
 from django.db import models
 
 
@@ -45,12 +47,19 @@ class ModelVersion(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} v{self.pk} ({self.status})"
+        return f"{self.label} (id {self.pk}, {self.status})"
+
+    @cached_property
+    def number(self) -> int:
+        """Its place among the versions of its kind, from 1: ids are shared by all kinds, so the first
+        reader may have id 2. Rows are never deleted (the admin is read-only), so the number stays."""
+        return ModelVersion.objects.filter(kind=self.kind, pk__lte=self.pk).count()
 
     @property
     def label(self) -> str:
-        """What pages show as the model version, e.g. "summarizer v3"."""
-        return f"{self.kind} v{self.pk}"
+        """What pages and commands show as the model version, e.g. "summarizer v3" (per kind, from 1);
+        `models promote` takes the id, which `models list` shows beside it."""
+        return f"{self.kind} v{self.number}"
 
 
 class EvaluationReport(models.Model):

@@ -25,7 +25,7 @@ from physlit.search.build import index_current
 from physlit.search.encoding import encoder_for_index, query_encoder_for, query_reference
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
-from physlit.text import normalize
+from physlit.text import author_normalize, normalize
 
 MODES = ("hybrid", "dense", "keyword")
 # How often a process checks for a newer index (seconds).
@@ -178,7 +178,8 @@ def filter_mask(loaded: LoadedIndex, filters: SearchFilters) -> np.ndarray | Non
     if filters.date_to:
         mask &= (loaded.dates <= filters.date_to.toordinal()) & (loaded.dates > 0)
     if filters.author:
-        author = normalize(filters.author).lower()  # authors_text is NFC (harvest.records)
+        # authors_text holds normalised names (harvest.records): a typed Bal\'azs finds Balázs.
+        author = author_normalize(filters.author).lower()
         pks = np.fromiter(
             Paper.objects.filter(authors_text__icontains=author).values_list("pk", flat=True), dtype=np.int64
         )

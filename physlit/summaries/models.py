@@ -31,9 +31,9 @@ class Summary(models.Model):
 
     @property
     def label(self) -> str:
-        """What pages show as its maker, e.g. "summarizer v3" or "lead sentence (no summarizer trained)"."""
+        """What pages show as its maker: "summarizer v3" (ModelVersion.label), or "lead sentence (...)"."""
         if self.version_id is None:
             return "lead sentence (no summarizer trained)"
         if self.guard_rejected:
-            return f"lead sentence (summarizer v{self.version_id}'s draft failed the faithfulness check)"
-        return f"summarizer v{self.version_id}"
+            return f"lead sentence ({self.version.label}'s draft failed the faithfulness check)"
+        return self.version.label

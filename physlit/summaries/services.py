@@ -192,7 +192,13 @@ def summary_for(papers: Iterable[Paper]) -> dict[int, Summary]:
     ids = [p.pk for p in papers]
     if not ids:
         return {}
-    return {s.paper_id: s for s in Summary.objects.filter(paper_id__in=ids).select_related("version")}
+    summaries = list(Summary.objects.filter(paper_id__in=ids).select_related("version"))
+    # One ModelVersion object per version, so that its label (a count query) is computed once a page.
+    versions: dict[int, ModelVersion] = {}
+    for summary in summaries:
+        if summary.version_id is not None:
+            summary.version = versions.setdefault(summary.version_id, summary.version)
+    return {s.paper_id: s for s in summaries}
 
 
 BRIEF_FIELDS = ("arxiv_id", "title", "authors", "categories", "first_submitted")

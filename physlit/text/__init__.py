@@ -1,7 +1,8 @@
 """The one text toolkit: Unicode normalisation, words, stop words, stemming and sentence spans.
 
 Pure Python (PyStemmer for stems); no Django and no ML, so every layer may use it. Stored text, queries and
-author names go through `normalize`; search snippets, summaries, the reader and evaluation share the rest.
+author names go through `normalize` (names also through `author_normalize`: TeX accents as Unicode);
+search snippets, summaries, the reader and evaluation share the rest.
 """
 
 from __future__ import annotations
@@ -12,10 +13,12 @@ import unicodedata
 from collections.abc import Iterable
 
 from physlit.text.sentences import sentence_spans, sentences
+from physlit.text.tex import author_normalize, tex_accents
 
 __all__ = [
     "STOP_WORDS",
     "TextRefused",
+    "author_normalize",
     "content_stems",
     "content_words",
     "normalize",
@@ -23,6 +26,7 @@ __all__ = [
     "sentences",
     "stem",
     "stems",
+    "tex_accents",
     "text_clean",
     "words",
 ]

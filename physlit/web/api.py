@@ -1,13 +1,15 @@
-"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>; errors: {"error": ...}, 4xx."""
+"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>, GET /api/authors/<name>;
+errors: {"error": ...}, 4xx."""
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from physlit.corpus.selectors import paper_get, papers_by_ids
+from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids
 from physlit.search.service import SearchUnavailable, known_categories, papers_search, papers_similar
 from physlit.summaries.services import papers_briefly, summary_text
-from physlit.web.forms import SearchForm
+from physlit.text import TextRefused, text_clean
+from physlit.web.forms import MAX_K, SearchForm
 
 DEFAULT_K = 10
 
@@ -80,3 +82,31 @@ def paper(request, arxiv_id: str):
         similar=[similar_ids[h.paper_id].arxiv_id for h in similar if h.paper_id in similar_ids],
     )
     return JsonResponse(data)
+
+
+@require_GET
+def author(request, name: str):
+    """The author's papers newest first (`k`, default 10, from `offset`), with `total`, co-authors and
+    categories counted over all their papers."""
+    try:
+        name = text_clean(name, field="author")
+        k = int(request.GET.get("k") or DEFAULT_K)
+        offset = int(request.GET.get("offset") or 0)
+    except (TextRefused, ValueError) as exc:
+        return error(str(exc))
+    if not (1 <= k <= MAX_K and offset >= 0):
+        return error(f"k must be 1 to {MAX_K} and offset at least 0")
+    profile = author_profile(name)
+    if profile is None:
+        return error(f"no author named {name!r} in this library", status=404)
+    ids = list(profile.papers.values_list("pk", flat=True)[offset : offset + k])
+    papers = papers_briefly(ids)
+    return JsonResponse(
+        {
+            "name": profile.name,
+            "total": profile.papers.count(),
+            "papers": [paper_brief(papers[pk]) for pk in ids if pk in papers],
+            "coauthors": [{"name": n, "papers": count} for n, count in profile.coauthors],
+            "categories": [{"category": c, "papers": count} for c, count in profile.categories],
+        }
+    )

@@ -23,6 +23,11 @@ urlpatterns = [
     path("", views.paper_list, name="paper_list"),
     path("papers/<arxiv_id:arxiv_id>", views.paper_detail, name="paper_detail"),
     path("papers/<arxiv_id:arxiv_id>/bibtex", views.paper_bibtex_download, name="paper_bibtex"),
+    path("bibtex", views.results_bibtex, name="results_bibtex"),
+    # Names may hold a slash ("A. One (CERN/Geneva)"): `path` takes the rest of the URL, decoded.
+    path("authors/<path:name>", views.author_detail, name="author"),
+    path("api/authors/<path:name>", api.author, name="api_author"),
+    path("favicon.ico", views.favicon),
     path("api/search", api.search, name="api_search"),
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
     path("api/ask", chat.ask, name="api_ask"),

@@ -1,11 +1,19 @@
-"""Web pages: search (or the newest papers) with filters, and one paper's page. Thin: logic is in stages."""
+"""Web pages: search (or the newest papers) with filters, one paper's page, an author's page, and BibTeX
+downloads. Thin: logic is in stages."""
 
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 
-from physlit.corpus.selectors import categories_with_counts, paper_get, papers_by_ids, papers_newest
+from physlit.corpus.selectors import (
+    author_profile,
+    categories_with_counts,
+    paper_get,
+    papers_by_ids,
+    papers_newest,
+)
 from physlit.search.service import (
     MODES,
     SearchUnavailable,
@@ -15,6 +23,7 @@ from physlit.search.service import (
     papers_similar,
 )
 from physlit.summaries.services import summary_for
+from physlit.text import TextRefused, text_clean
 from physlit.web.bibtex import paper_bibtex
 from physlit.web.forms import MAX_K, SearchForm
 from physlit.web.snippets import snippet
@@ -112,3 +121,50 @@ def paper_bibtex_download(request, arxiv_id: str):
     filename = paper.arxiv_id.replace("/", "_")
     response["Content-Disposition"] = f'inline; filename="{filename}.bib"'
     return response
+
+
+def results_bibtex(request):
+    """`/bibtex?q=...&<the search's filters>&page=N`: one .bib file of the results that page shows."""
+    try:
+        categories = known_categories()
+    except SearchUnavailable as exc:
+        return HttpResponse(f"search is not ready yet: {exc}\n", status=503, content_type="text/plain")
+    form = SearchForm(request.GET, known_categories=categories)
+    if not form.is_valid():
+        return HttpResponse(f"{form.error_message()}\n", status=400, content_type="text/plain")
+    hits = papers_search(
+        query=form.cleaned_data["q"],
+        k=MAX_K,
+        mode=form.cleaned_data.get("mode") or "hybrid",
+        filters=form.filters(),
+    )
+    page = Paginator(hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    papers = papers_by_ids([h.paper_id for h in page.object_list])
+    entries = [paper_bibtex(papers[h.paper_id]) for h in page.object_list if h.paper_id in papers]
+    response = HttpResponse("\n".join(entries), content_type="application/x-bibtex; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="physlit-results-{page.number}.bib"'
+    return response
+
+
+def author_detail(request, name: str):
+    """An author's papers (newest first), co-authors and categories; names match whole, in any case."""
+    try:
+        name = text_clean(name, field="author")
+    except TextRefused as exc:
+        return render(request, "404.html", {"message": str(exc)}, status=400)
+    profile = author_profile(name)
+    if profile is None:
+        message = (
+            f"No paper in this library has an author named “{name}”. Author pages match whole names as the "
+            "papers spell them; the Author filter of a search also finds parts of names."
+        )
+        return render(request, "404.html", {"message": message}, status=404)
+    if profile.name != name:  # TeX accents or another case in the URL: one page per author
+        return redirect("web:author", name=profile.name, permanent=True)
+    page = Paginator(profile.papers, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/author.html", {"author": profile, "page": page})
+
+
+def favicon(request):
+    # Browsers ask for /favicon.ico whatever the page links; the icon is a static SVG.
+    return redirect(static("favicon.svg"), permanent=True)

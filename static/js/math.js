@@ -1,5 +1,35 @@
 // Renders the TeX in elements marked .tex with KaTeX's auto-render (both loaded, deferred, before this file).
 // Only .tex elements: the rest of the page (forms, ids, notices) is never read as math.
+
+// Authors' own macros (\Bz, \pip) are unknown to KaTeX, which would set them as red source. Before a formula
+// is rendered, each unknown macro it uses is defined as its name set upright (\Bz -> Bz), for the whole page.
+function unknownMacrosDefine(math, macros) {
+  for (var tries = 0; tries < 20; tries++) {
+    try {
+      katex.renderToString(math, { throwOnError: true, macros: macros });
+      return;
+    } catch (exc) {
+      var unknown = /Undefined control sequence: (\\[A-Za-z@]+)/.exec(exc.message || "");
+      if (!unknown) return;  // another error: auto-render leaves the formula as its plain source text
+      macros[unknown[1]] = "\\mathrm{" + unknown[1].slice(1) + "}";
+    }
+  }
+}
+
+// Text-mode TeX outside the formulas: \% \_ \& \# \$ as the characters, and a tie ~ between words (Fig.~1)
+// as a non-breaking space; a ~ after a slash or before a space (a URL's /~user, "~10 GeV") stays.
+function textEscapesRender(element) {
+  var walker = document.createTreeWalker(element, NodeFilter.SHOW_TEXT);
+  var nodes = [];
+  while (walker.nextNode()) {
+    if (!walker.currentNode.parentElement.closest(".katex")) nodes.push(walker.currentNode);
+  }
+  nodes.forEach(function (node) {
+    var text = node.nodeValue.replace(/\\([%_&#$])/g, "$1").replace(/([^\s\/])~(?=\S)/g, "$1\u00a0");
+    if (text !== node.nodeValue) node.nodeValue = text;
+  });
+}
+
 document.addEventListener("DOMContentLoaded", function () {
   if (typeof renderMathInElement === "function") {
     var options = {
@@ -10,10 +40,18 @@ document.addEventListener("DOMContentLoaded", function () {
         { left: "$", right: "$", display: false },
         { left: "\\(", right: "\\)", display: false },
       ],
-      throwOnError: false,
+      // A formula that still fails stays as its source text, in the text's own colour (not KaTeX's red).
+      throwOnError: true,
+      errorCallback: function () {},
+      macros: {},
+      preProcess: function (math) {
+        unknownMacrosDefine(math, options.macros);
+        return math;
+      },
     };
     document.querySelectorAll(".tex").forEach(function (element) {
       renderMathInElement(element, options);
+      textEscapesRender(element);
     });
   }
   // Choosing an archive filters at once (the button stays for keyboards and no-JS browsers).

@@ -64,8 +64,8 @@ def test_evaluate_compares_two_encoders_and_writes_the_report(
     out = capsys.readouterr().out
     assert "dense side: base encoder" in out
     assert "| dense | base encoder | 1.000 |" in out  # the packaged MiniLM finds all three at rank 1
-    assert f"| hybrid | encoder v{tiny.pk} |" in out
+    assert f"| hybrid | {tiny.label} |" in out
     row = EvaluationReport.objects.get()
     html = open(row.path).read()
-    assert f"dense, encoder v{tiny.pk} (compare)" in html and "keyword" in html
+    assert f"dense, {tiny.label} (compare)" in html and "keyword" in html
     assert row.summary["keyword R@10"] == 1.0

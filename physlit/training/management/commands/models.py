@@ -28,13 +28,14 @@ class Command(BaseCommand):
         if options.get("kind"):
             versions = versions.filter(kind=options["kind"])
         self.stdout.write(
-            f"{'id':>4}  {'kind':<13} {'status':<10} {'score':>8} {'was':>8} "
+            f"{'id':>4}  {'kind':<13} {'ver':>4} {'status':<10} {'score':>8} {'was':>8} "
             f"{'examples':>9} {'minutes':>8}  created           path"
         )
         for v in versions:
             was = f"{v.baseline_score:.4f}" if v.baseline_score is not None else "-"
             self.stdout.write(
-                f"{v.pk:>4}  {v.kind:<13} {v.status:<10} {v.score:>8.4f} {was:>8} {v.train_examples:>9} "
+                f"{v.pk:>4}  {v.kind:<13} {'v' + str(v.number):>4} {v.status:<10} {v.score:>8.4f} {was:>8} "
+                f"{v.train_examples:>9} "
                 f"{v.train_seconds / 60:>8.1f}  {v.created_at:%Y-%m-%d %H:%M}  {v.path}"
             )
 

@@ -1,0 +1,51 @@
+"""TeX accents in author names become Unicode letters (text.author_normalize, text.tex_accents)."""
+
+import unicodedata
+
+import pytest
+
+from physlit.text import author_normalize, tex_accents
+
+
+@pytest.mark.parametrize(
+    ("tex", "unicode"),
+    [
+        (r"C. Bal\'azs", "C. Balázs"),
+        (r"M\"uller", "Müller"),
+        (r"M\"{u}ller", "Müller"),
+        (r"{\"U}nal", "Ünal"),
+        (r"{\o}stergaard", "østergaard"),
+        (r"\O rsted", "Ørsted"),
+        (r"Fran\c{c}ois", "François"),
+        (r"Fran\c cois", "François"),
+        (r"Du\v{s}an Petrovi\'c", "Dušan Petrović"),
+        (r"Erd\H{o}s", "Erdős"),
+        (r"Gro\ss{}mann", "Großmann"),
+        (r"{\L}ukasz \.Zuk", "Łukasz Żuk"),
+        (r"A. {\AA}berg", "A. Åberg"),
+        (r"Ren{\'e} Tom\`as", "René Tomàs"),
+        (r"Jos\'{\i}as", "Josías"),
+        (r"T\^{a}nia", "Tânia"),
+    ],
+)
+def test_tex_accents_become_unicode_letters(tex, unicode):
+    assert author_normalize(tex) == unicode
+
+
+def test_result_is_nfc_so_decomposed_and_tex_spellings_agree():
+    decomposed = unicodedata.normalize("NFD", "Balázs")
+    assert author_normalize(r"Bal\'azs") == author_normalize(decomposed) == "Balázs"
+    assert unicodedata.is_normalized("NFC", author_normalize(r"Bal\'azs"))
+
+
+def test_braces_ties_escapes_and_spaces_are_tidied():
+    assert author_normalize(r"{van der Berg}, J.~P.") == "van der Berg, J. P."
+    assert author_normalize("  Ana \t Núñez ") == "Ana Núñez"
+    assert author_normalize(r"Smith \& Sons") == "Smith & Sons"
+
+
+def test_plain_names_and_unknown_tex_are_left_alone():
+    assert author_normalize("Juan Maldacena") == "Juan Maldacena"
+    assert author_normalize("C.-P. Yuan (MIT, Caltech)") == "C.-P. Yuan (MIT, Caltech)"
+    # Macros that merely start like a letter macro (\lambda, \it) are not letters.
+    assert tex_accents(r"$\lambda$ \it x") == r"$\lambda$ \it x"
