@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from physlit.web import api, chat, views
+from physlit.web import api, chat, classify, views
 
 
 class ArxivIdConverter:
@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/search", api.search, name="api_search"),
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
     path("api/ask", chat.ask, name="api_ask"),
+    path("api/classify", classify.classify, name="api_classify"),
     path("chat", chat.chat, name="chat"),
     path("chat/<str:conversation_key>", chat.chat, name="chat_conversation"),
 ]

@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
+from physlit.classify.services import cross_lists_suggested
 from physlit.corpus.selectors import (
     author_profile,
     categories_with_counts,
@@ -109,6 +110,7 @@ def paper_detail(request, arxiv_id: str):
             "similar": similar,
             "bibtex": paper_bibtex(paper),
             "summary": summary_for([paper]).get(paper.pk),
+            "cross_lists": cross_lists_suggested(paper.title, paper.abstract, paper.categories),
         },
     )
 
