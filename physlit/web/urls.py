@@ -27,5 +27,6 @@ urlpatterns = [
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
     path("api/ask", chat.ask, name="api_ask"),
     path("chat", chat.chat, name="chat"),
+    path("chat/list", chat.chat_list, name="chat_list"),  # conversation keys are 22 characters
     path("chat/<str:conversation_key>", chat.chat, name="chat_conversation"),
 ]
