@@ -34,7 +34,8 @@ class Turn(models.Model):
     answer = models.TextField(blank=True)
     short_answer = models.CharField(max_length=300, blank=True, help_text="the extracted span, if any")
     abstained = models.BooleanField(default=False)
-    # [{"arxiv_id", "title", "quote", "score"}, ...] in the order the answer numbers them.
+    # [{"arxiv_id", "title", "quote", "quotes", "short_answer", "score"}, ...]: one per paper, in the order
+    # the answer numbers them. Turns stored before papers were grouped have no "quotes": one row per quote.
     citations = models.JSONField(default=list, blank=True)
     confidence = models.FloatField(null=True, blank=True)
     reader = models.CharField(max_length=64, blank=True, help_text='e.g. "reader v3", or "lexical"')

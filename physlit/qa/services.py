@@ -2,7 +2,7 @@
 answer with the span and the verbatim sentence(s) it rests on, or abstain; conversations keep context.
 
 Input: a question and optionally a conversation id. Output: an `Answer` (answer text, abstained,
-citations [(arXiv id, title, verbatim abstract quote)], conversation id), stored as a Turn.
+citations (one per paper, with its verbatim abstract quotes), conversation id), stored as a Turn.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from physlit.corpus.selectors import papers_by_ids
+from physlit.qa.compose import Citation, Passage, answer_compose
 from physlit.qa.models import Conversation, Turn
 from physlit.qa.text import (
     looks_like_follow_up,
@@ -50,17 +51,6 @@ class QuestionError(ValueError):
 
 class ConversationNotFound(LookupError):
     pass
-
-
-@dataclass
-class Citation:
-    arxiv_id: str
-    title: str
-    quote: str
-    score: float = 0.0
-
-    def as_dict(self) -> dict:
-        return {"arxiv_id": self.arxiv_id, "title": self.title, "quote": self.quote}
 
 
 @dataclass
@@ -236,8 +226,8 @@ def _compose(
         for score, _, s in scored:  # the closest papers, each with its most relevant sentence
             if s.paper_id not in seen:
                 seen.add(s.paper_id)
-                paper = papers[s.paper_id]
-                citations.append(Citation(paper.arxiv_id, paper.title, s.text, round(score, 4)))
+                paper, quote = papers[s.paper_id], s.text
+                citations.append(Citation(paper.arxiv_id, paper.title, quote, [quote], score=round(score, 4)))
             if len(citations) == MAX_CITATIONS:
                 break
         return ABSTAIN_MESSAGE, "", True, citations
@@ -249,15 +239,23 @@ def _compose(
             break
         if item[0] >= SUPPORT_FLOOR and item[2].text != chosen[0][2].text:
             chosen.append(item)
-    citations, parts = [], []
-    span = able[0][1]
-    short = able[0][2].text[span[0] : span[1]].strip(" ,;:.") if span else ""
-    for number, (score, _, s) in enumerate(chosen, start=1):
+    passages = []
+    for place, (score, span, s) in enumerate(chosen):
         paper = papers[s.paper_id]
-        citations.append(Citation(paper.arxiv_id, paper.title, s.text, round(score, 4)))
-        parts.append(f"“{s.text}” [{number}]")
-    answer = (f"{short} — " if short else "") + " ".join(parts)
-    return answer, short, False, citations
+        passages.append(
+            Passage(
+                paper.arxiv_id,
+                paper.title,
+                s.text,
+                s.text[span[0] : span[1]].strip(" ,;:.") if span else "",
+                round(score, 4),
+                # The lead sentence answers (the answer stands); another paper's value is listed beside it
+                # only when the reader would answer from that sentence alone.
+                confident=place == 0 or score >= threshold,
+            )
+        )
+    text, short, citations = answer_compose(passages)
+    return text, short, False, citations
 
 
 def question_clean(question: str) -> str:

@@ -1,4 +1,5 @@
-"""The chat page (/chat, /chat/<id>) and POST /api/ask. Thin: physlit.qa.services answers.
+"""The chat page (/chat, /chat/<id>), its conversation list (/chat/list, which the page's script reloads after
+asking) and POST /api/ask. Thin: physlit.qa.services answers.
 
 /api/ask is csrf_exempt: it accepts only `Content-Type: application/json`, which a cross-site form cannot
 send (a script on another origin would need a CORS preflight this site never grants), and asking is
@@ -18,7 +19,7 @@ from django.core.cache import cache
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from physlit.qa.services import (
     ConversationNotFound,
@@ -148,6 +149,18 @@ def _page(request, conversation=None, *, message: str = "", question: str = "", 
         "max_chars": settings.PHYSLIT_QA_MAX_CHARS,
     }
     return render(request, "web/chat.html", context, status=status)
+
+
+@require_GET
+def chat_list(request):
+    """The browser's conversations, newest first with their dates: the fragment the chat page shows beside
+    the questions."""
+    try:
+        owner = client_owner(request, create=False)
+    except ClientTokenError as exc:
+        raise Http404("no such conversation") from exc
+    context = {"conversations": conversations_of(owner, RECENT_CONVERSATIONS), "conversation": None}
+    return render(request, "web/_chat_list.html", context)
 
 
 @require_http_methods(["GET", "POST"])

@@ -33,5 +33,6 @@ urlpatterns = [
     path("api/ask", chat.ask, name="api_ask"),
     path("api/classify", classify.classify, name="api_classify"),
     path("chat", chat.chat, name="chat"),
+    path("chat/list", chat.chat_list, name="chat_list"),  # conversation keys are 22 characters
     path("chat/<str:conversation_key>", chat.chat, name="chat_conversation"),
 ]

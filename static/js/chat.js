@@ -8,6 +8,7 @@
   var box = document.getElementById("question");
   var message = document.getElementById("chat-message");
   var button = form.querySelector("button[type=submit]");
+  var conversations = document.getElementById("conversation-list");
 
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -20,38 +21,37 @@
     return "/papers/" + arxivId;
   }
 
+  // One entry per cited paper, with its quote(s); [n] in the short answer numbers these entries.
   function renderAnswer(container, data, turnKey) {
     container.textContent = "";
     container.className = "turn-answer" + (data.abstained ? " abstained" : "");
     if (data.abstained) {
       container.appendChild(el("p", "answer-text", data.answer));
-    } else {
-      if (data.short_answer) {
-        var p = el("p", "short-answer tex");
-        p.appendChild(el("strong", "", data.short_answer));
-        container.appendChild(p);
-      }
-      data.citations.forEach(function (c, i) {
-        var q = el("blockquote", "quote tex");
-        q.appendChild(el("mark", "", c.quote));
-        q.appendChild(document.createTextNode(" "));
-        var ref = el("a", "cite-ref", "[" + (i + 1) + "]");
-        ref.href = "#" + turnKey + "-cite-" + (i + 1);
-        q.appendChild(ref);
-        container.appendChild(q);
-      });
+    } else if (data.short_answer) {
+      var p = el("p", "short-answer tex");
+      p.appendChild(el("strong", "", data.short_answer));
+      container.appendChild(p);
     }
     if (data.citations.length) {
       var list = el("ol", "citations");
       data.citations.forEach(function (c, i) {
-        var li = el("li");
+        var li = el("li", "cited-paper");
         li.id = turnKey + "-cite-" + (i + 1);
+        var head = el("p", "cited-head");
+        head.appendChild(el("span", "cite-number", "[" + (i + 1) + "]"));
+        head.appendChild(document.createTextNode(" "));
         var a = el("a", "citation tex", c.title);
         a.href = paperUrl(c.arxiv_id);
-        li.appendChild(a);
-        li.appendChild(document.createTextNode(" "));
-        li.appendChild(el("span", "arxiv-id", "arXiv:" + c.arxiv_id));
-        if (data.abstained) li.appendChild(el("blockquote", "quote tex", c.quote));
+        head.appendChild(a);
+        head.appendChild(document.createTextNode(" "));
+        head.appendChild(el("span", "arxiv-id", "arXiv:" + c.arxiv_id));
+        li.appendChild(head);
+        (c.quotes || [c.quote]).forEach(function (quote) {
+          var q = el("blockquote", "quote tex");
+          if (data.abstained) q.textContent = quote;
+          else q.appendChild(el("mark", "", quote));
+          li.appendChild(q);
+        });
         list.appendChild(li);
       });
       container.appendChild(list);
@@ -67,6 +67,23 @@
         });
       });
     }
+  }
+
+  // The conversation list is the server's fragment (the same template and dates as the page), fetched again
+  // after each answer, with the current conversation marked.
+  function refreshConversations(key) {
+    if (!conversations) return;
+    fetch(conversations.dataset.url, { headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) {
+        if (html === null) return;
+        conversations.innerHTML = html;
+        conversations.querySelectorAll("li").forEach(function (item) {
+          var link = item.querySelector("a");
+          if (link && link.getAttribute("href") === "/chat/" + key) item.setAttribute("aria-current", "true");
+        });
+      })
+      .catch(function () { /* the list stays as it was; the answer is shown */ });
   }
 
   form.addEventListener("submit", function (event) {
@@ -93,6 +110,7 @@
     }, 500);
     button.disabled = true;
     box.value = "";
+    box.style.height = "";
 
     fetch(form.dataset.api, {
       method: "POST",
@@ -111,6 +129,7 @@
         if (window.history && window.location.pathname !== "/chat/" + data.conversation) {
           window.history.replaceState(null, "", "/chat/" + data.conversation);
         }
+        refreshConversations(data.conversation);
       })
       .catch(function (error) {
         turns.removeChild(li);
@@ -123,13 +142,5 @@
         button.disabled = false;
         box.focus();
       });
-  });
-
-  // Enter asks, Shift+Enter makes a new line.
-  box.addEventListener("keydown", function (event) {
-    if (event.key === "Enter" && !event.shiftKey) {
-      event.preventDefault();
-      if (form.requestSubmit) form.requestSubmit(); else form.submit();
-    }
   });
 })();

@@ -15,7 +15,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from physlit.qa.models import Conversation
+from physlit.qa.models import Conversation, Turn
 from physlit.tasks import conversations_expire
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,11 +43,19 @@ def test_api_ask_answers_with_citations_and_continues_the_conversation(client, q
     data = response.json()
     assert set(data) >= {"answer", "abstained", "citations", "conversation"}
     assert data["abstained"] is False
-    assert data["citations"][0] == {
+    first = data["citations"][0]
+    assert first == {
         "arxiv_id": "1901.00001",
         "title": "Bounds on the graviton mass from binary pulsar timing",
-        "quote": data["citations"][0]["quote"],
+        "quote": first["quotes"][0],  # the one-quote key of older clients: the paper's first quote
+        "quotes": first["quotes"],
+        "short_answer": first["short_answer"],
     }
+    # One entry per paper, [n] numbering the entries; every quote is in the answer with its paper's number.
+    ids = [c["arxiv_id"] for c in data["citations"]]
+    assert len(ids) == len(set(ids))
+    for n, c in enumerate(data["citations"], start=1):
+        assert c["quotes"] and all(f"“{q}” [{n}]" in data["answer"] for q in c["quotes"])
     follow = ask(client, {"question": "and from gravitational waves?", "conversation": data["conversation"]})
     assert follow.status_code == 200 and follow.json()["conversation"] == data["conversation"]
     assert Conversation.objects.get(key=data["conversation"]).turns.count() == 2
@@ -106,6 +114,37 @@ def test_chat_page_form_works_without_javascript_and_checks_csrf(qa_reader):
     assert 'href="/papers/1901.00001"' in shown
     assert "<mark>Using the timing of the Hulse-Taylor pulsar" in shown
     assert conversation.title[:40] in browser.get("/chat").content.decode()  # listed
+
+
+def test_the_conversation_list_shows_each_conversation_with_its_date(qa_indexed):
+    browser = Client()
+    assert "No conversations yet" in browser.get("/chat/list").content.decode()
+    url = browser.post("/chat", {"question": QUESTION})["Location"].split("#")[0]
+    conversation = Conversation.objects.get()
+    listed = browser.get("/chat/list")
+    assert listed.status_code == 200
+    html = listed.content.decode()
+    assert f'href="{url}"' in html
+    stamp = timezone.localtime(conversation.updated_at)
+    assert f'datetime="{stamp.isoformat()}"' in html
+    assert stamp.strftime("%-d %b %Y, %H:%M") in html  # e.g. "2 Dec 2026, 14:03"
+    assert stamp.strftime("%-d %b %Y, %H:%M") in browser.get(url).content.decode()  # the page lists it too
+    assert url not in Client().get("/chat/list").content.decode()  # another browser's list
+    assert Client().post("/chat/list").status_code == 405
+
+
+def test_a_turn_stored_before_citations_were_grouped_still_shows_its_quotes(qa_indexed):
+    browser = Client()
+    url = browser.post("/chat", {"question": QUESTION})["Location"].split("#")[0]
+    old = [
+        {"arxiv_id": "1901.00001", "title": "Pulsars", "quote": "First quote.", "score": 0.9},
+        {"arxiv_id": "1901.00001", "title": "Pulsars", "quote": "Second quote.", "score": 0.5},
+    ]
+    Turn.objects.update(citations=old, abstained=False)
+    page = browser.get(url)
+    assert page.status_code == 200
+    assert "<mark>First quote.</mark>" in page.content.decode()
+    assert "<mark>Second quote.</mark>" in page.content.decode()
 
 
 def test_chat_page_reports_bad_questions_and_unknown_conversations(client, db):
