@@ -103,22 +103,8 @@ def test_train_classifier_then_the_api_and_the_paper_page_suggest_categories(cli
     probabilities = [c["probability"] for c in categories]
     assert probabilities == sorted(probabilities, reverse=True) and all(0 <= p <= 1 for p in probabilities)
     labels = {c["category"] for c in categories}
-    assert (
-        "85A40," not in labels
-        and labels
-        <= {
-            "hep-th",
-            "gr-qc",
-            "quant-ph",
-            "astro-ph.CO",
-            "cond-mat.str-el",
-            "hep-ph",
-            "astro-ph.GA",
-            "physics.optics",
-            "hep-ex",
-        }
-        | labels
-    )
+    corpus_categories = {c for row in CORPUS for c in row[2]}
+    assert labels <= corpus_categories  # the stray MSC token "85A40," never became a label
 
     page = client.get("/papers/2403.00000")
     assert page.status_code == 200  # suggested cross-lists (if any) never break the page
