@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from physlit.web import api, chat, views
+from physlit.web import api, chat, feeds, views
 
 
 class ArxivIdConverter:
@@ -25,6 +25,9 @@ urlpatterns = [
     path("papers/<arxiv_id:arxiv_id>/bibtex", views.paper_bibtex_download, name="paper_bibtex"),
     path("api/search", api.search, name="api_search"),
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
+    path("api/trends", api.trends, name="api_trends"),
+    path("feeds/search.atom", feeds.SearchFeed(), name="feed_search"),
+    path("feeds/category/<str:category>.atom", feeds.CategoryFeed(), name="feed_category"),
     path("api/ask", chat.ask, name="api_ask"),
     path("chat", chat.chat, name="chat"),
     path("chat/<str:conversation_key>", chat.chat, name="chat_conversation"),

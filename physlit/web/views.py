@@ -5,7 +5,13 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 
-from physlit.corpus.selectors import categories_with_counts, paper_get, papers_by_ids, papers_newest
+from physlit.corpus.selectors import (
+    categories_with_counts,
+    paper_get,
+    papers_by_ids,
+    papers_newest,
+    papers_per_month,
+)
 from physlit.search.service import (
     MODES,
     SearchUnavailable,
@@ -15,8 +21,10 @@ from physlit.search.service import (
 )
 from physlit.summaries.services import summary_for
 from physlit.web.bibtex import paper_bibtex
+from physlit.web.feeds import category_feed_url, search_feed_url
 from physlit.web.forms import MAX_K, SearchForm
 from physlit.web.snippets import snippet
+from physlit.web.trends import trend_chart
 
 
 def paper_list(request):
@@ -30,6 +38,7 @@ def paper_list(request):
     page = Paginator(papers, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     archives = categories_with_counts()
     is_archive = category in {name for name, _ in archives}
+    followed = bool(category) and page.paginator.count > 0
     return render(
         request,
         "web/paper_list.html",
@@ -41,6 +50,8 @@ def paper_list(request):
             "subcategory": "" if is_archive else category,
             "unknown_category": bool(category) and page.paginator.count == 0,
             "modes": MODES,
+            "feed_url": category_feed_url(category) if followed else "",
+            "trend": trend_chart(papers_per_month(category=category)) if followed else None,
         },
     )
 
@@ -72,7 +83,11 @@ def search_page(request):
         for h in page.object_list
         if h.paper_id in papers
     ]
-    return render(request, "web/search.html", {**context, "page": page, "query": query})
+    follow = {
+        "feed_url": search_feed_url(request.GET),
+        "trend": trend_chart(papers_per_month(ids=[h.paper_id for h in hits])),
+    }
+    return render(request, "web/search.html", {**context, "page": page, "query": query, **follow})
 
 
 def paper_detail(request, arxiv_id: str):
