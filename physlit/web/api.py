@@ -1,15 +1,16 @@
-"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>, GET /api/authors/<name>;
-errors: {"error": ...}, 4xx."""
+"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>, GET /api/authors/<name>,
+GET /api/trends; errors: {"error": ...}, 4xx."""
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids
+from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids, papers_per_month
 from physlit.search.service import SearchUnavailable, known_categories, papers_search, papers_similar
+from physlit.search.topics import topic_matches
 from physlit.summaries.services import papers_briefly, summary_text
 from physlit.text import TextRefused, text_clean
-from physlit.web.forms import MAX_K, SearchForm
+from physlit.web.forms import MAX_K, SearchForm, TrendsForm
 
 DEFAULT_K = 10
 
@@ -110,3 +111,26 @@ def author(request, name: str):
             "categories": [{"category": c, "papers": count} for c, count in profile.categories],
         }
     )
+
+
+@require_GET
+def trends(request):
+    """Papers per month of a query's relevant matches, or of every paper filed under a category."""
+    categories = None
+    if (request.GET.get("q") or "").strip():
+        try:
+            categories = known_categories()
+        except SearchUnavailable as exc:
+            return error(str(exc), status=503)
+    form = TrendsForm(request.GET, known_categories=categories)
+    if not form.is_valid():
+        return error(form.error_message())
+    data = form.cleaned_data
+    if data["q"]:
+        ids = topic_matches(query=data["q"], filters=form.filters(), mode=data.get("mode") or "hybrid")
+        months = papers_per_month(ids=ids)
+    else:
+        months = papers_per_month(category=data["category"])
+        if not months:
+            return error(f"category: unknown category {data['category']!r}")
+    return JsonResponse({"months": [{"month": month, "count": count} for month, count in months]})

@@ -62,3 +62,18 @@ class SearchForm(forms.Form):
             text = "; ".join(str(e) for e in errors)
             parts.append(text if name == "__all__" else f"{name}: {text}")
         return ". ".join(parts)
+
+
+class TrendsForm(SearchForm):
+    """GET /api/trends: a query with the search filters, or a category alone (every paper filed under it)."""
+
+    q = forms.CharField(max_length=MAX_QUERY_CHARS, strip=True, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("q") and not self.has_error("q"):
+            if not data.get("category") and not self.has_error("category"):
+                raise forms.ValidationError("give q (a search) or category")
+            if any(data.get(name) for name in ("date_from", "date_to", "author", "mode")):
+                raise forms.ValidationError("date_from, date_to, author and mode need q")
+        return data

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from physlit.web import api, chat, classify, views
+from physlit.web import api, chat, classify, feeds, views
 
 
 class ArxivIdConverter:
@@ -30,6 +30,9 @@ urlpatterns = [
     path("favicon.ico", views.favicon),
     path("api/search", api.search, name="api_search"),
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
+    path("api/trends", api.trends, name="api_trends"),
+    path("feeds/search.atom", feeds.SearchFeed(), name="feed_search"),
+    path("feeds/category/<str:category>.atom", feeds.CategoryFeed(), name="feed_category"),
     path("api/ask", chat.ask, name="api_ask"),
     path("api/classify", classify.classify, name="api_classify"),
     path("chat", chat.chat, name="chat"),

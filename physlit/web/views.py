@@ -14,6 +14,7 @@ from physlit.corpus.selectors import (
     paper_get,
     papers_by_ids,
     papers_newest,
+    papers_per_month,
 )
 from physlit.search.service import (
     MODES,
@@ -26,8 +27,10 @@ from physlit.search.service import (
 from physlit.summaries.services import summary_for
 from physlit.text import TextRefused, text_clean
 from physlit.web.bibtex import paper_bibtex
+from physlit.web.feeds import category_feed_url, search_feed_url
 from physlit.web.forms import MAX_K, SearchForm
 from physlit.web.snippets import snippet
+from physlit.web.trends import trend_chart
 
 
 def paper_list(request):
@@ -41,6 +44,7 @@ def paper_list(request):
     page = Paginator(papers, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     archives = categories_with_counts()
     is_archive = category in {name for name, _ in archives}
+    followed = bool(category) and page.paginator.count > 0
     return render(
         request,
         "web/paper_list.html",
@@ -53,6 +57,8 @@ def paper_list(request):
             "unknown_category": bool(category) and page.paginator.count == 0,
             "modes": MODES,
             "index_progress": index_progress(),
+            "feed_url": category_feed_url(category) if followed else "",
+            "trend": trend_chart(papers_per_month(category=category)) if followed else None,
         },
     )
 
@@ -84,7 +90,11 @@ def search_page(request):
         for h in page.object_list
         if h.paper_id in papers
     ]
-    return render(request, "web/search.html", {**context, "page": page, "query": query})
+    follow = {
+        "feed_url": search_feed_url(request.GET),
+        "trend": trend_chart(papers_per_month(ids=[h.paper_id for h in hits])),
+    }
+    return render(request, "web/search.html", {**context, "page": page, "query": query, **follow})
 
 
 def paper_detail(request, arxiv_id: str):
