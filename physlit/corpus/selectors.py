@@ -94,7 +94,9 @@ def author_profile(name: str) -> AuthorProfile | None:
     """The author's papers with co-authors and categories counted over all of them; None for no paper."""
     key = author_normalize(name).lower()
     papers = author_papers(name)
-    spelled, coauthors, categories = "", Counter(), Counter()
+    spelled = ""
+    coauthors: Counter[str] = Counter()
+    categories: Counter[str] = Counter()
     for authors, paper_categories in papers.values_list("authors", "categories"):
         for author in dict.fromkeys(authors):
             if author.lower() == key:
