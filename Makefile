@@ -31,8 +31,10 @@ static: static/vendor/katex/katex.min.js
 # `make run` is a dev server on 127.0.0.1: it asks for DEBUG (off unless DJANGO_DEBUG says so) and so the
 # dev secret key; a server others reach runs gunicorn with DJANGO_SECRET_KEY instead (README, "Production").
 run: export DJANGO_DEBUG ?= 1
+# Django's "development server" warning is replaced by physlit's own line below (README, "Production").
+run: export DJANGO_RUNSERVER_HIDE_WARNING ?= true
 run: install
-	$(PY) manage.py migrate --noinput
+	$(PY) manage.py migrate --noinput -v 0
 ifneq ($(SNAPSHOT),)
 	$(PY) manage.py import_snapshot $(SNAPSHOT)
 else
@@ -49,7 +51,8 @@ endif
 	  $(PY) manage.py train reader --max-minutes 3 --if-none; \
 	  $(PY) manage.py summarize --missing; \
 	  echo "physlit: first start done"; } ) > var/first-start.log 2>&1 &
-	@echo "physlit: serving on http://127.0.0.1:$(PORT)/ while the index builds (progress: var/first-start.log)"
+	@echo "physlit: serving on http://127.0.0.1:$(PORT)/ while the index builds (progress: var/first-start.log)."
+	@echo "physlit: this is Django's development server, for you alone; a public server runs gunicorn (README, Production)."
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: install

@@ -115,7 +115,8 @@ def main() -> None:
             console.close()
         console_text = (Path(tmp) / "console.log").read_text(errors="replace")
         log_text = log.read_text(errors="replace") if log.exists() else ""
-        alarming = [line for line in (console_text + log_text).splitlines() if ALARMING.search(line)]
+        lines = (console_text + log_text).splitlines()
+        alarming = [line for line in lines if ALARMING.search(line) and not line.lstrip().startswith("Applying")]
         rows = [
             ["install (not counted below)", f"{install_s:.0f} s"],
             ["first page served", _fmt(marks.get("page"))],
