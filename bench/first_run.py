@@ -116,7 +116,8 @@ def main() -> None:
         console_text = (Path(tmp) / "console.log").read_text(errors="replace")
         log_text = log.read_text(errors="replace") if log.exists() else ""
         lines = (console_text + log_text).splitlines()
-        alarming = [line for line in lines if ALARMING.search(line) and not line.lstrip().startswith("Applying")]
+        migrations = re.compile(r"^\s*Applying ")  # migration names such as ..._add_error_messages
+        alarming = [line for line in lines if ALARMING.search(line) and not migrations.match(line)]
         rows = [
             ["install (not counted below)", f"{install_s:.0f} s"],
             ["first page served", _fmt(marks.get("page"))],
