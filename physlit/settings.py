@@ -219,6 +219,15 @@ PHYSLIT_SEARCH_CANDIDATES = envint("PHYSLIT_SEARCH_CANDIDATES", 100)
 PHYSLIT_SIMILAR_K = envint("PHYSLIT_SIMILAR_K", 8)
 # How hybrid search combines dense and keyword candidates: "zscore" (default, measured best) or "rrf".
 PHYSLIT_SEARCH_FUSION = env("PHYSLIT_SEARCH_FUSION", "zscore")
+# A query has a close match when its cosine with some paper (the search encoder's embeddings) reaches
+# PHYSLIT_SEARCH_CLOSE_COSINE; otherwise the page says "No close match". Every paper whose cosine reaches
+# PHYSLIT_SEARCH_MATCH_COSINE is then a match (counted and paged): lower, so that looser matches, among them
+# most dev questions' gold papers, stay listed. Calibrated by bench/no_match.py for the packaged MiniLM
+# (docs/benchmarks.md); re-run it after promoting another encoder.
+PHYSLIT_SEARCH_CLOSE_COSINE = envfloat("PHYSLIT_SEARCH_CLOSE_COSINE", 0.40)
+PHYSLIT_SEARCH_MATCH_COSINE = envfloat("PHYSLIT_SEARCH_MATCH_COSINE", 0.30)
+# Matches counted and paged per query at most (the page then says "1000+").
+PHYSLIT_SEARCH_MATCH_CAP = envint("PHYSLIT_SEARCH_MATCH_CAP", 1000)
 
 # Summaries (physlit.summaries). Pages show what the registry's current "summarizer" version wrote, or the
 # lead-sentence fallback while none is trained. `train summarizer` fits a clause-salience head over this

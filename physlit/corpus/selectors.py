@@ -1,4 +1,4 @@
-"""Read-only corpus queries shared by every stage: newest papers by category, papers by id, archive counts,
+"""Read-only corpus queries shared by every stage: newest papers by filters, papers by id, archive counts,
 an author's papers, co-authors and categories, papers per month (trends).
 
 Writes go through physlit.harvest.upsert; nothing here changes a row.
@@ -8,6 +8,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import quote
 
 from django.core.cache import cache
@@ -16,7 +17,7 @@ from django.db.models.functions import TruncMonth
 
 from physlit.corpus.categories import PHYSICS_ARCHIVES
 from physlit.corpus.models import Paper, PaperCategory
-from physlit.text import author_normalize
+from physlit.text import author_normalize, normalize
 
 # "2401.01234v2" -> "2401.01234". Full id parsing lives in physlit.harvest.records.split_arxiv_id;
 # the corpus may not import harvest, and a lookup by the unique id rejects anything else anyway.
@@ -26,9 +27,17 @@ ARCHIVE_COUNTS_CACHE_SECONDS = 600
 MONTH_COUNTS_CACHE_KEY = "physlit:corpus:month-counts"
 
 
-def papers_newest(*, category: str | None = None) -> QuerySet[Paper]:
+def papers_newest(
+    *,
+    category: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    author: str | None = None,
+) -> QuerySet[Paper]:
     """Dated papers newest first (by v1 date, then id); `category` is an archive ("cond-mat") or a
-    sub-category ("cond-mat.str-el") and matches cross-lists as well as primary categories."""
+    sub-category ("cond-mat.str-el") and matches cross-lists as well as primary categories; the dates bound
+    the first submission; `author` is a substring of an author's name, case-insensitive (as search filters
+    read them)."""
     # Undated papers (a handful, from partial sources) have no place in a by-date list; leaving them out
     # also lets PostgreSQL walk the paper_newest index (DESC NULLS FIRST) instead of sorting every paper.
     papers = Paper.objects.filter(first_submitted__isnull=False)
@@ -38,6 +47,12 @@ def papers_newest(*, category: str | None = None) -> QuerySet[Paper]:
         field = "category" if "." in category else "archive"
         rows = PaperCategory.objects.filter(paper=OuterRef("pk"), **{field: category})
         papers = papers.filter(Exists(rows))
+    if date_from:
+        papers = papers.filter(first_submitted__gte=date_from)
+    if date_to:
+        papers = papers.filter(first_submitted__lte=date_to)
+    if author:
+        papers = papers.filter(authors_text__icontains=normalize(author).lower())  # authors_text is NFC
     return papers.order_by("-first_submitted", "-id")
 
 

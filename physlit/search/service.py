@@ -1,7 +1,9 @@
 """Search: dense (FAISS) and keyword (BM25) retrieval with filters applied inside retrieval, and fusion.
 
-Input: a query (words or a pasted abstract), mode, k and filters. Output: SearchHit(paper_id, score) ranked.
-Each retriever gives its candidates as arrays (Ranked); fusion works on those arrays.
+Input: a query (words or a pasted abstract), mode, k and filters. Output: SearchHit(paper_id, score) ranked;
+`papers_matching` gives every match (query-paper cosine over a calibrated threshold, once some paper is a
+close match) for pages and the API, with a total and a relevance in 0..1. Each retriever gives its
+candidates as arrays (Ranked); fusion works on those arrays.
 The current index (newest ready SearchIndex row) is loaded once per process and swapped when a newer one
 appears (a registry CurrentSlot keyed by the row's pk). Queries and author filters are NFC-normalised like
 stored text. `index_loaded`, `filter_mask`, `dense_ranked` and `keyword_ranked` are public for evaluation and
@@ -28,6 +30,12 @@ from physlit.search.models import SearchIndex
 from physlit.text import author_normalize, normalize
 
 MODES = ("hybrid", "dense", "keyword")
+SORTS = ("relevance", "date")  # date: newest first
+# With no match, this many nearest papers are still returned (shown as weakly related).
+WEAK_SHOWN = 5
+# Relevance is a logistic of the cosine centred on the close-match threshold: 0.5 there, 0.12 and 0.88 at one
+# width below and above it.
+RELEVANCE_WIDTH = 0.05
 # How often a process checks for a newer index (seconds).
 RELOAD_CHECK_SECONDS = 5.0
 
@@ -52,8 +60,9 @@ class SearchFilters:
 class SearchHit:
     paper_id: int
     score: float
-    dense: float | None = None
+    dense: float | None = None  # the query-paper cosine
     keyword: float | None = None
+    relevance: float | None = None  # 0..1, set by papers_matching; 0.5 at the close-match threshold
 
 
 @dataclass
@@ -282,8 +291,7 @@ def papers_search(
         return []
     candidates = max(k, settings.PHYSLIT_SEARCH_CANDIDATES)
     if mode in ("dense", "hybrid"):
-        reference = query_encoder_for(loaded.row, loaded.query_encoder, query)
-        vector = encoder_for_index(loaded.row, reference).encode([query])[0]
+        vector = query_vector(loaded, query)
         dense = dense_ranked(loaded, vector, candidates if mode == "hybrid" else k, mask)
         if mode == "dense":
             return dense.hits(k, "dense")
@@ -291,6 +299,101 @@ def papers_search(
     if mode == "keyword":
         return keyword.hits(k, "keyword")
     return fuse(dense, keyword, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
+
+
+def query_vector(loaded: LoadedIndex, query: str) -> np.ndarray:
+    """The query (NFC) embedded (dim,) float32 by the encoder that serves queries for this index."""
+    reference = query_encoder_for(loaded.row, loaded.query_encoder, query)
+    return encoder_for_index(loaded.row, reference).encode([query])[0]
+
+
+def relevance(cosine: np.ndarray | list[float] | float) -> np.ndarray:
+    """Calibrated relevance in 0..1 of query-paper cosines; 0.5 at the close-match threshold."""
+    threshold = settings.PHYSLIT_SEARCH_CLOSE_COSINE
+    return 1.0 / (1.0 + np.exp(-(np.asarray(cosine, dtype=np.float64) - threshold) / RELEVANCE_WIDTH))
+
+
+@dataclass
+class SearchResults:
+    """A query's matches: ranked hits (or, with no match, the WEAK_SHOWN nearest papers and total 0)."""
+
+    hits: list[SearchHit]
+    total: int  # matches, at most PHYSLIT_SEARCH_MATCH_CAP
+    capped: bool = False  # more papers may match than `total`
+
+    @property
+    def weak(self) -> bool:
+        """No paper is a close match: `hits`, if any, are only the nearest."""
+        return self.total == 0
+
+    def ids(self) -> list[int]:
+        """The matching papers' ids, in order ([] when there is no close match)."""
+        return [] if self.weak else [h.paper_id for h in self.hits]
+
+
+def papers_matching(
+    *, query: str, mode: str = "hybrid", filters: SearchFilters | None = None, sort: str = "relevance"
+) -> SearchResults:
+    """Every paper matching a query, ranked by `mode` (or newest first with sort="date"), for paging.
+
+    Fused hybrid scores are standardised per query and cannot say whether anything is relevant; the cosine
+    can (calibrated by bench/no_match.py). A query has a close match when some paper's cosine reaches
+    settings.PHYSLIT_SEARCH_CLOSE_COSINE; then every paper reaching PHYSLIT_SEARCH_MATCH_COSINE (lower)
+    matches, up to PHYSLIT_SEARCH_MATCH_CAP. Hybrid keeps
+    papers_search's fusion over its candidates, then the remaining matches in dense order. Each hit
+    carries its cosine (`dense`) and `relevance`.
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
+    if sort not in SORTS:
+        raise ValueError(f"unknown sort {sort!r}")
+    query = normalize(query)
+    loaded = index_loaded()
+    mask = filter_mask(loaded, filters or SearchFilters())
+    if mask is not None and not mask.any():
+        return SearchResults([], 0)
+    cap = settings.PHYSLIT_SEARCH_MATCH_CAP
+    candidates = settings.PHYSLIT_SEARCH_CANDIDATES
+    vector = query_vector(loaded, query)
+    dense = dense_ranked(loaded, vector, max(cap, candidates), mask)
+    nearest = dense.hits(len(dense.ids), "dense")
+    if mode == "dense":
+        ranked = nearest
+    elif mode == "keyword":
+        ranked = keyword_ranked(loaded, query, cap, mask).hits(cap, "keyword")
+    else:
+        top = Ranked(dense.ids[:candidates], dense.scores[:candidates])
+        keyword = keyword_ranked(loaded, query, candidates, mask)
+        ranked = fuse(top, keyword, 2 * candidates, method=settings.PHYSLIT_SEARCH_FUSION)
+        fused = {h.paper_id for h in ranked}
+        ranked += [h for h in nearest if h.paper_id not in fused]
+    cosines = _cosines_fill(loaded, vector, ranked)
+    if not cosines or max(cosines) < settings.PHYSLIT_SEARCH_CLOSE_COSINE:
+        return SearchResults(ranked[:WEAK_SHOWN], 0)
+    threshold = min(settings.PHYSLIT_SEARCH_MATCH_COSINE, settings.PHYSLIT_SEARCH_CLOSE_COSINE)
+    matches = [h for h, cosine in zip(ranked, cosines) if cosine >= threshold][:cap]
+    if sort == "date":
+        ids = np.asarray([h.paper_id for h in matches], dtype=np.int64)
+        dates = loaded.dates[np.searchsorted(loaded.ids, ids)]
+        matches = [matches[i] for i in np.argsort(-dates, kind="stable")]  # undated last
+    return SearchResults(matches, len(matches), capped=len(matches) >= cap)
+
+
+def _cosines_fill(loaded: LoadedIndex, vector: np.ndarray, hits: list[SearchHit]) -> list[float]:
+    """Each hit's cosine with the query, also set as its `dense` (read from the index where the dense side
+    did not return the paper), and its relevance."""
+    from physlit.ml import vectors
+
+    missing = [h for h in hits if h.dense is None]
+    if missing:
+        ids = np.asarray([h.paper_id for h in missing], dtype=np.int64)
+        stored = vectors.index_vectors(loaded.dense, ids)
+        for hit, cosine in zip(missing, (stored @ vector).tolist()):
+            hit.dense = cosine
+    cosines = [float(h.dense or 0.0) for h in hits]
+    for hit, value in zip(hits, relevance(cosines).tolist()):
+        hit.relevance = value
+    return cosines
 
 
 def papers_similar(*, paper_id: int, k: int = 10) -> list[SearchHit]:

@@ -1,12 +1,20 @@
 """JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>, GET /api/authors/<name>,
-GET /api/trends; errors: {"error": ...}, 4xx."""
+GET /api/trends; errors: {"error": ...}, 4xx.
+
+/api/search pages with k and offset over every match ("total": papers whose cosine with the query reaches
+the match threshold, at most PHYSLIT_SEARCH_MATCH_CAP; with no match, total 0 and the nearest few papers,
+each of relevance below 0.5). An empty q with filters lists the papers passing them, newest first.
+"""
+
+from dataclasses import asdict
+from typing import Any
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
-from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids, papers_per_month
-from physlit.search.service import SearchUnavailable, known_categories, papers_search, papers_similar
+from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids, papers_newest, papers_per_month
+from physlit.search.service import SearchUnavailable, known_categories, papers_matching, papers_similar
 from physlit.search.topics import topic_matches
 from physlit.summaries.services import papers_briefly, summary_text
 from physlit.text import TextRefused, text_clean
@@ -19,7 +27,7 @@ def error(message: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
-def paper_brief(paper, score: float | None = None) -> dict:
+def paper_brief(paper) -> dict:
     """A paper as a search result; `paper` comes with its summary joined (papers_briefly) or not."""
     data = {
         "arxiv_id": paper.arxiv_id,
@@ -29,8 +37,6 @@ def paper_brief(paper, score: float | None = None) -> dict:
         "published": paper.first_submitted.isoformat() if paper.first_submitted else None,
         "summary": summary_text(paper),
     }
-    if score is not None:
-        data["score"] = round(score, 6)
     return data
 
 
@@ -43,16 +49,38 @@ def search(request):
     form = SearchForm(request.GET, known_categories=categories)
     if not form.is_valid():
         return error(form.error_message())
-    data = form.cleaned_data
-    hits = papers_search(
-        query=data["q"],
-        k=data.get("k") or DEFAULT_K,
-        mode=data.get("mode") or "hybrid",
-        filters=form.filters(),
-    )
-    papers = papers_briefly([h.paper_id for h in hits])
-    results = [paper_brief(papers[h.paper_id], h.score) for h in hits if h.paper_id in papers]
-    return JsonResponse({"query": data["q"], "results": results})
+    data, filters = form.cleaned_data, form.filters()
+    start = data.get("offset") or 0
+    end = start + (data.get("k") or DEFAULT_K)
+    ranked: list[tuple[Any, float | None, float | None]]  # (paper, score, relevance)
+    if not data["q"]:  # the newest papers passing the filters
+        if not filters.active:
+            return error("q: give a query, or a filter (category, date_from, date_to, author)")
+        newest = papers_newest(**asdict(filters))
+        pks = list(newest.values_list("pk", flat=True)[start:end])
+        papers = papers_briefly(pks)
+        ranked = [(papers[pk], None, None) for pk in pks if pk in papers]
+        total = newest.count()
+    else:
+        found = papers_matching(
+            query=data["q"],
+            mode=data.get("mode") or "hybrid",
+            filters=filters,
+            sort=data.get("sort") or "relevance",
+        )
+        hits = found.hits[start:end]
+        papers = papers_briefly([h.paper_id for h in hits])
+        ranked = [(papers[h.paper_id], h.score, h.relevance) for h in hits if h.paper_id in papers]
+        total = found.total
+    results = [
+        {**paper_brief(paper), "score": _rounded(score), "relevance": _rounded(relevance)}
+        for paper, score, relevance in ranked
+    ]
+    return JsonResponse({"query": data["q"], "total": total, "results": results})
+
+
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 @require_GET

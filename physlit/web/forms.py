@@ -1,18 +1,22 @@
-"""Validation of search parameters, shared by the search page and GET /api/search."""
+"""Validation of search parameters, shared by the search and newest-papers pages and GET /api/search."""
 
 from django import forms
 
-from physlit.search.service import MODES, SearchFilters
+from physlit.search.service import MODES, SORTS, SearchFilters
 from physlit.text import TextRefused, text_clean
 
 MAX_QUERY_CHARS = 4000  # a pasted abstract fits (arXiv caps abstracts at 1,920 characters)
 MAX_K = 100
+MAX_OFFSET = 1_000_000  # well past any corpus page; bounds the number a client can send
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(max_length=MAX_QUERY_CHARS, strip=True, required=True)
+    # Empty: the newest papers passing the filters.
+    q = forms.CharField(max_length=MAX_QUERY_CHARS, strip=True, required=False)
     k = forms.IntegerField(min_value=1, max_value=MAX_K, required=False)
+    offset = forms.IntegerField(min_value=0, max_value=MAX_OFFSET, required=False)
     mode = forms.ChoiceField(choices=[(m, m) for m in MODES], required=False)
+    sort = forms.ChoiceField(choices=[(s, s) for s in SORTS], required=False)
     category = forms.CharField(max_length=40, required=False, strip=True)
     date_from = forms.DateField(input_formats=["%Y-%m-%d"], required=False)
     date_to = forms.DateField(input_formats=["%Y-%m-%d"], required=False)

@@ -1,6 +1,8 @@
 """Web pages: search (or the newest papers) with filters, one paper's page, an author's page, and BibTeX
 downloads. Thin: logic is in stages."""
 
+from dataclasses import asdict
+
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -21,41 +23,46 @@ from physlit.search.service import (
     SearchUnavailable,
     index_progress,
     known_categories,
-    papers_search,
+    papers_matching,
     papers_similar,
 )
 from physlit.summaries.services import summary_for
 from physlit.text import TextRefused, text_clean
 from physlit.web.bibtex import paper_bibtex
 from physlit.web.feeds import category_feed_url, search_feed_url
-from physlit.web.forms import MAX_K, SearchForm
+from physlit.web.forms import SearchForm
 from physlit.web.snippets import snippet
 from physlit.web.trends import trend_chart
 
 
 def paper_list(request):
-    if request.GET.get("q", "").strip():
-        return search_page(request)
-    # The free-text sub-category wins over the archive menu; links (badges, pages) only send `category`.
-    category = (request.GET.get("category") or "").strip() or (request.GET.get("archive") or "").strip()
-    papers = papers_newest(category=category)
-    if "\x00" in category:  # PostgreSQL refuses NUL in text; no category contains one.
-        papers = papers.none()
+    """The newest papers passing the filters, or, with a query, its matches."""
+    params = request.GET.copy()
+    if not params.get("category") and params.get("archive"):  # links from the former archive menu
+        params["category"] = params["archive"]
+    if params.get("q", "").strip():
+        return search_page(request, params)
+    form = SearchForm(params)  # no category check: an unknown one gets its own notice below
+    context = {"archives": categories_with_counts(), "modes": MODES, "params": params}
+    if not form.is_valid():
+        return render(
+            request, "web/paper_list.html", {**context, "form_error": form.error_message()}, status=400
+        )
+    filters = form.filters()
+    papers = papers_newest(**asdict(filters))  # the form refused NUL, which PostgreSQL refuses in text
     page = Paginator(papers, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    archives = categories_with_counts()
-    is_archive = category in {name for name, _ in archives}
+    category = filters.category or ""
     followed = bool(category) and page.paginator.count > 0
     return render(
         request,
         "web/paper_list.html",
         {
+            **context,
             "page": page,
             "category": category,
-            "archives": archives,
-            "selected_archive": category if is_archive else "",
-            "subcategory": "" if is_archive else category,
-            "unknown_category": bool(category) and page.paginator.count == 0,
-            "modes": MODES,
+            "filtered": filters.active,
+            "filters_open": filters.active,
+            "unknown_category": _category_unknown(category) if not page.paginator.count else False,
             "index_progress": index_progress(),
             "feed_url": category_feed_url(category) if followed else "",
             "trend": trend_chart(papers_per_month(category=category)) if followed else None,
@@ -63,20 +70,24 @@ def paper_list(request):
     )
 
 
-def search_page(request):
-    context = {"archives": categories_with_counts(), "modes": MODES, "params": request.GET}
+def _category_unknown(category: str) -> bool:
+    """No paper at all is filed under `category` (set)."""
+    return bool(category) and not papers_newest(category=category).exists()
+
+
+def search_page(request, params):
+    context = {"archives": categories_with_counts(), "modes": MODES, "params": params}
     try:
         categories = known_categories()
     except SearchUnavailable as exc:
         return render(request, "web/search.html", {**context, "unavailable": str(exc)}, status=503)
-    form = SearchForm(request.GET, known_categories=categories)
+    form = SearchForm(params, known_categories=categories)
     if not form.is_valid():
         return render(request, "web/search.html", {**context, "form_error": form.error_message()}, status=400)
-    query = form.cleaned_data["q"]
-    hits = papers_search(
-        query=query, k=MAX_K, mode=form.cleaned_data.get("mode") or "hybrid", filters=form.filters()
-    )
-    page = Paginator(hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    data, filters = form.cleaned_data, form.filters()
+    mode, sort = data.get("mode") or "hybrid", data.get("sort") or "relevance"
+    found = papers_matching(query=data["q"], mode=mode, filters=filters, sort=sort)
+    page = Paginator(found.hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     # Only the papers shown are read and get a snippet.
     papers = papers_by_ids([h.paper_id for h in page.object_list])
     summaries = summary_for(papers.values())
@@ -84,17 +95,30 @@ def search_page(request):
         {
             "paper": papers[h.paper_id],
             "score": h.score,
-            "snippet": snippet(papers[h.paper_id].abstract, query),
+            "relevance": h.relevance,
+            "snippet": snippet(papers[h.paper_id].abstract, data["q"]),
             "summary": summaries.get(h.paper_id),
         }
         for h in page.object_list
         if h.paper_id in papers
     ]
-    follow = {
-        "feed_url": search_feed_url(request.GET),
-        "trend": trend_chart(papers_per_month(ids=[h.paper_id for h in hits])),
-    }
-    return render(request, "web/search.html", {**context, "page": page, "query": query, **follow})
+    return render(
+        request,
+        "web/search.html",
+        {
+            **context,
+            "page": page,
+            "query": data["q"],
+            "found": found,
+            "sort": sort,
+            "filtered": filters.active,
+            # The panel opens only when something in it is set: a filter or a ranking other than the default.
+            "filters_open": filters.active or mode != "hybrid",
+            # Following the topic: its Atom feed, and papers per month over all its matches.
+            "feed_url": search_feed_url(params),
+            "trend": None if found.weak else trend_chart(papers_per_month(ids=found.ids())),
+        },
+    )
 
 
 def paper_detail(request, arxiv_id: str):
@@ -144,13 +168,14 @@ def results_bibtex(request):
     form = SearchForm(request.GET, known_categories=categories)
     if not form.is_valid():
         return HttpResponse(f"{form.error_message()}\n", status=400, content_type="text/plain")
-    hits = papers_search(
-        query=form.cleaned_data["q"],
-        k=MAX_K,
-        mode=form.cleaned_data.get("mode") or "hybrid",
+    data = form.cleaned_data
+    found = papers_matching(
+        query=data["q"],
+        mode=data.get("mode") or "hybrid",
         filters=form.filters(),
+        sort=data.get("sort") or "relevance",
     )
-    page = Paginator(hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(found.hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     papers = papers_by_ids([h.paper_id for h in page.object_list])
     entries = [paper_bibtex(papers[h.paper_id]) for h in page.object_list if h.paper_id in papers]
     response = HttpResponse("\n".join(entries), content_type="application/x-bibtex; charset=utf-8")

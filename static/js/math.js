@@ -54,14 +54,6 @@ document.addEventListener("DOMContentLoaded", function () {
       textEscapesRender(element);
     });
   }
-  // Choosing an archive filters at once (the button stays for keyboards and no-JS browsers).
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (select) {
-    select.addEventListener("change", function () {
-      var text = select.form.querySelector("input[name=category]");
-      if (text) text.value = "";  // the typed sub-category would otherwise win
-      select.form.submit();
-    });
-  });
 });
 
 // Small page helpers: copy buttons, and a query box that grows with a pasted abstract.

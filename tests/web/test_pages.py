@@ -73,27 +73,56 @@ def test_category_filter_by_subcategory(client):
         paper_record("2401.00003", categories=["cond-mat.mes-hall"]),
     )
     assert set(listed_ids(client.get("/?category=cond-mat.str-el"))) == {"2401.00001", "2401.00002"}
-    # The typed sub-category wins over the archive menu.
+    # `category` wins over `archive` (links from the former archive menu still work).
     response = client.get("/?archive=hep-th&category=cond-mat.mes-hall")
     assert set(listed_ids(response)) == {"2401.00002", "2401.00003"}
-    assert response.context["subcategory"] == "cond-mat.mes-hall"
+    assert response.context["category"] == "cond-mat.mes-hall"
 
 
-def test_archive_menu_lists_archives_with_paper_counts(client):
+def test_category_field_lists_archives_with_paper_counts(client):
     store(
         paper_record("2401.00001", categories=["cond-mat.str-el", "cond-mat.mes-hall"]),
         paper_record("2401.00002", categories=["hep-th", "cond-mat.str-el"]),
         # Stray tokens in a harvested category list are not archives.
         paper_record("2401.00003", categories=["astro-ph.GA", "85A05,", "accepted"]),
     )
-    response = client.get("/?archive=hep-th")
+    response = client.get("/?category=hep-th")
     assert response.context["archives"] == [("astro-ph", 1), ("cond-mat", 2), ("hep-th", 1)]
     html = response.content.decode()
-    assert '<option value="hep-th" selected>hep-th (1)</option>' in html
-    assert "85A05" not in html.split("<select")[1].split("</select>")[0]
+    assert '<option value="hep-th">hep-th (1)</option>' in html
+    assert 'name="category" list="archive-list" value="hep-th"' in html
+    assert "85A05" not in html.split("<datalist")[1].split("</datalist>")[0]
 
 
-@pytest.mark.parametrize("category", ["nonsense", "hep-th.XX", "<b>x</b>", "cond\x00mat"])
+def test_the_home_page_has_one_filter_form_closed_until_a_filter_is_set(client):
+    store(paper_record("2401.00001", authors=["Ana Núñez"]), paper_record("2401.00002", authors=["Bo Two"]))
+    html = client.get("/").content.decode()
+    assert html.count("<form") == 1 and '<details class="search-options">' in html
+    response = client.get("/", {"author": "núñez"})
+    assert listed_ids(response) == ["2401.00001"]
+    assert '<details class="search-options" open>' in response.content.decode()
+
+
+def test_filters_without_a_query_list_the_newest_papers_passing_them(client):
+    store(*(paper_record(f"2401.0000{i}", first_submitted=date(2024, 1, i)) for i in range(1, 6)))
+    response = client.get("/", {"date_from": "2024-01-02", "date_to": "2024-01-04"})
+    assert listed_ids(response) == ["2401.00004", "2401.00003", "2401.00002"]
+    assert "3 papers" in response.content.decode()
+    assert "No paper passes these filters" in client.get("/", {"author": "nobody"}).content.decode()
+
+
+@pytest.mark.parametrize(
+    "params,message",
+    [({"date_from": "2024-13-01"}, "date_from"), ({"category": "cond\x00mat"}, "category")],
+)
+def test_bad_filters_without_a_query_get_a_clear_400(client, params, message):
+    store(paper_record("2401.00001"))
+    response = client.get("/", params)
+    assert response.status_code == 400
+    assert "Please check the filters" in response.content.decode() and message in response.content.decode()
+
+
+@pytest.mark.parametrize("category", ["nonsense", "hep-th.XX", "<b>x</b>"])
 def test_unknown_category_gives_a_clear_message_not_an_error(client, category):
     store(paper_record("2401.00001"))
     response = client.get("/", {"category": category})
