@@ -124,6 +124,9 @@ class SearchFeed(PapersFeed):
         if not form.is_valid():
             raise FeedRefused(form.error_message(), 400)
         data = form.cleaned_data
+        if not data["q"]:
+            message = "q: give a query (a category alone has its feed: /feeds/category/<category>.atom)"
+            raise FeedRefused(message, 400)
         papers = topic_newest(query=data["q"], filters=form.filters(), mode=data.get("mode") or "hybrid")
         where = [f"in {data['category']}"] if data.get("category") else []
         where += [f"by {data['author']}"] if data.get("author") else []

@@ -169,6 +169,8 @@ def results_bibtex(request):
     if not form.is_valid():
         return HttpResponse(f"{form.error_message()}\n", status=400, content_type="text/plain")
     data = form.cleaned_data
+    if not data["q"]:
+        return HttpResponse("q: give the search's query\n", status=400, content_type="text/plain")
     found = papers_matching(
         query=data["q"],
         mode=data.get("mode") or "hybrid",
