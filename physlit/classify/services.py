@@ -74,3 +74,18 @@ def cross_lists_suggested(title: str, abstract: str, listed: list[str]) -> list[
     return [
         s for s in suggested if s["probability"] >= CROSS_LIST_PROBABILITY and s["category"] not in listed
     ]
+
+
+# A search query this long is a pasted abstract: the results page then also suggests its categories.
+PASTED_ABSTRACT_WORDS = 40
+
+
+def pasted_abstract_categories(query: str, top: int = 3) -> list[dict]:
+    """Categories for a search query that is a pasted abstract (PASTED_ABSTRACT_WORDS words or more); []
+    for a shorter query or when no classifier serves."""
+    if len(query.split()) < PASTED_ABSTRACT_WORDS:
+        return []
+    try:
+        return categories_suggest("", query, top=top)
+    except ClassifierUnavailable:
+        return []

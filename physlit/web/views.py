@@ -9,7 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 
-from physlit.classify.services import cross_lists_suggested
+from physlit.classify.services import cross_lists_suggested, pasted_abstract_categories
 from physlit.corpus.selectors import (
     author_profile,
     categories_with_counts,
@@ -116,6 +116,7 @@ def search_page(request, params):
             "filters_open": filters.active or mode != "hybrid",
             # Following the topic: its Atom feed, and papers per month over all its matches.
             "feed_url": search_feed_url(params),
+            "suggested_categories": pasted_abstract_categories(data["q"]),
             "trend": None if found.weak else trend_chart(papers_per_month(ids=found.ids())),
         },
     )

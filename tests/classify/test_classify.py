@@ -108,3 +108,23 @@ def test_train_classifier_then_the_api_and_the_paper_page_suggest_categories(cli
 
     page = client.get("/papers/2403.00000")
     assert page.status_code == 200  # suggested cross-lists (if any) never break the page
+
+
+def test_a_pasted_abstract_gets_category_suggestions_on_the_results_page(
+    client, classifier_settings, search_settings
+):
+    from physlit.search.build import index_build
+
+    classify_corpus()
+    call_command("train", "classifier", "--max-minutes", "3", stdout=io.StringIO())
+    index_build()
+    abstract = (
+        "We analyse thresholds of surface codes under circuit-level depolarizing noise and show logical "
+        "error rates below a part in a million for distance 25, using a decoder that matches syndromes on a "
+        "lattice of stabilizer measurements repeated in time, and we compare the overhead with concatenated "
+        "codes."
+    )
+    page = client.get("/", {"q": abstract}).content.decode()
+    assert "Categories for this abstract" in page
+    short = client.get("/", {"q": "surface codes"}).content.decode()
+    assert "Categories for this abstract" not in short
