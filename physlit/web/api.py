@@ -1,15 +1,19 @@
-"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>; errors: {"error": ...}, 4xx."""
+"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>[?embedding=1], GET /api/map;
+errors: {"error": ...}, 4xx."""
 
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from physlit.corpus.selectors import paper_get, papers_by_ids
+from physlit.search.corpus_map import corpus_map_get
+from physlit.search.embeddings import paper_embedding
 from physlit.search.service import SearchUnavailable, known_categories, papers_search, papers_similar
 from physlit.summaries.services import papers_briefly, summary_text
 from physlit.web.forms import SearchForm
 
 DEFAULT_K = 10
+FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def error(message: str, status: int = 400) -> JsonResponse:
@@ -54,6 +58,9 @@ def search(request):
 
 @require_GET
 def paper(request, arxiv_id: str):
+    embedding = FLAGS.get(request.GET.get("embedding", "0").strip().lower())
+    if embedding is None:
+        return error("embedding must be 1 or 0 (or true / false)")
     paper = paper_get(arxiv_id)
     if paper is None:
         return error(f"no paper {arxiv_id} in this library", status=404)
@@ -79,4 +86,21 @@ def paper(request, arxiv_id: str):
         pdf_url=paper.pdf_url,
         similar=[similar_ids[h.paper_id].arxiv_id for h in similar if h.paper_id in similar_ids],
     )
+    if embedding:
+        stored = paper_embedding(paper_id=paper.pk)
+        data["embedding"] = None if stored.vector is None else stored.vector.tolist()
+        data["encoder"] = stored.encoder
+        if stored.reason:
+            data["embedding_reason"] = stored.reason
+    return JsonResponse(data)
+
+
+@require_GET
+def corpus_map(request):
+    """The corpus map's points (at most MAP_POINTS); 503 while it is being computed."""
+    data = corpus_map_get()
+    if data is None:
+        response = error("the corpus map is being computed; try again in a minute", status=503)
+        response["Retry-After"] = "60"
+        return response
     return JsonResponse(data)

@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/search", api.search, name="api_search"),
     path("api/papers/<arxiv_id:arxiv_id>", api.paper, name="api_paper"),
     path("api/ask", chat.ask, name="api_ask"),
+    path("api/map", api.corpus_map, name="api_map"),
+    path("map", views.corpus_map, name="map"),
     path("chat", chat.chat, name="chat"),
     path("chat/<str:conversation_key>", chat.chat, name="chat_conversation"),
 ]

@@ -4,8 +4,10 @@ from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from physlit.corpus.selectors import categories_with_counts, paper_get, papers_by_ids, papers_newest
+from physlit.search.corpus_map import corpus_map_get
 from physlit.search.service import (
     MODES,
     SearchUnavailable,
@@ -112,3 +114,20 @@ def paper_bibtex_download(request, arxiv_id: str):
     filename = paper.arxiv_id.replace("/", "_")
     response["Content-Disposition"] = f'inline; filename="{filename}.bib"'
     return response
+
+
+def corpus_map(request):
+    """The corpus map page: static/js/map.js draws /api/map's points; a notice until the map exists."""
+    data = corpus_map_get()
+    # Paper links for the script: the URL of a placeholder id with the id cut off.
+    placeholder = "0000.00000"
+    return render(
+        request,
+        "web/map.html",
+        {
+            "map": None if data is None else {k: data[k] for k in ("index", "count", "shown")},
+            "index_progress": index_progress(),
+            "paper_url": reverse("web:paper_detail", args=[placeholder]).removesuffix(placeholder),
+            "api_paper_url": reverse("web:api_paper", args=[placeholder]).removesuffix(placeholder),
+        },
+    )
