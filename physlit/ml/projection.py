@@ -3,7 +3,8 @@ and every other point placed among its nearest sampled neighbours. No Django.
 
 t-SNE (scikit-learn, Barnes-Hut) keeps neighbourhoods, so fields form visible islands where a plain PCA
 smears them together; its cost grows with the points laid out, so it runs on at most `sample` of them and
-the rest follow their neighbours (a matrix product in chunks), which keeps 83k papers to about a minute.
+the rest follow their neighbours (a matrix product in chunks): 15 s for the 3k demo on one core, and an
+estimated 30-60 s for 83k (the t-SNE part stays that of 5k points).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 PCA_DIM = 50  # dimensions kept before t-SNE: its neighbour search is then cheap, and little is lost
 LAYOUT_SAMPLE = 5_000  # points laid out by t-SNE; the others are placed among their neighbours
-TSNE_ITERATIONS = 500  # half scikit-learn's default: the islands have formed by then (measured, docs)
+TSNE_ITERATIONS = 500  # half scikit-learn's default, half the time: the 3k demo's islands have formed by then
 NEIGHBOURS = 10  # sampled neighbours averaged to place a point that was not sampled
 PLACE_CHUNK = 4096  # points placed per matrix product
 
