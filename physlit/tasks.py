@@ -6,10 +6,13 @@ Arguments are JSON-friendly (ids, ISO date strings); results are primary keys.
 from datetime import date
 
 from celery import chain, shared_task
+from django.db import transaction
 
 from physlit.harvest.errors import HarvestNetworkError
 from physlit.harvest.services import papers_harvest
-from physlit.search.build import IndexBusy, index_build
+from physlit.search.build import IndexBusy, index_build, index_current
+from physlit.search.corpus_map import corpus_map_build
+from physlit.search.models import SearchIndex
 from physlit.search.promote import encoder_promote
 
 
@@ -40,7 +43,20 @@ def harvest_papers(
 def index_papers(rebuild: bool = False) -> int | None:
     """Bring the search index up to date (incremental unless `rebuild`); returns the SearchIndex pk."""
     row = index_build(rebuild=rebuild, wait=False)
+    _map_later(row)
     return row.pk if row else None
+
+
+def _map_later(row: SearchIndex | None) -> None:
+    """Enqueue the corpus map of a freshly built index (the task does nothing for one that has its map)."""
+    if row is not None:
+        transaction.on_commit(lambda: map_corpus.delay(row.pk))
+
+
+@shared_task
+def map_corpus(index_id: int) -> str:
+    """Compute the corpus map (2-D layout for /map) of index `index_id` if it has none; returns its path."""
+    return str(corpus_map_build(index_id))
 
 
 @shared_task
@@ -64,13 +80,16 @@ def harvest_then_index(
 @shared_task(autoretry_for=(IndexBusy,), retry_backoff=30, max_retries=20)
 def promote_encoder(version_id: int) -> int:
     """Rebuild the search index with encoder version `version_id`, then make it current; returns its pk."""
-    return encoder_promote(version_id).pk
+    version = encoder_promote(version_id)
+    _map_later(index_current())
+    return version.pk
 
 
 @shared_task(autoretry_for=(IndexBusy,), retry_backoff=30, max_retries=20)
 def reindex_current_encoder() -> int | None:
     """After an encoder rollback: rebuild the index with the encoder now current (or the default one)."""
     row = index_build(wait=False)
+    _map_later(row)
     return row.pk if row else None
 
 

@@ -1,5 +1,5 @@
-"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>, GET /api/authors/<name>,
-GET /api/trends; errors: {"error": ...}, 4xx.
+"""JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>[?embedding=1],
+GET /api/authors/<name>, GET /api/trends, GET /api/map; errors: {"error": ...}, 4xx.
 
 /api/search pages with k and offset over every match ("total": papers whose cosine with the query reaches
 the match threshold, at most PHYSLIT_SEARCH_MATCH_CAP; with no match, total 0 and the nearest few papers,
@@ -14,6 +14,8 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids, papers_newest, papers_per_month
+from physlit.search.corpus_map import corpus_map_get
+from physlit.search.embeddings import paper_embedding
 from physlit.search.service import SearchUnavailable, known_categories, papers_matching, papers_similar
 from physlit.search.topics import topic_matches
 from physlit.summaries.services import papers_briefly, summary_text
@@ -21,6 +23,7 @@ from physlit.text import TextRefused, text_clean
 from physlit.web.forms import MAX_K, SearchForm, TrendsForm
 
 DEFAULT_K = 10
+FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
 
 
 def error(message: str, status: int = 400) -> JsonResponse:
@@ -85,6 +88,9 @@ def _rounded(value: float | None) -> float | None:
 
 @require_GET
 def paper(request, arxiv_id: str):
+    embedding = FLAGS.get(request.GET.get("embedding", "0").strip().lower())
+    if embedding is None:
+        return error("embedding must be 1 or 0 (or true / false)")
     paper = paper_get(arxiv_id)
     if paper is None:
         return error(f"no paper {arxiv_id} in this library", status=404)
@@ -110,6 +116,23 @@ def paper(request, arxiv_id: str):
         pdf_url=paper.pdf_url,
         similar=[similar_ids[h.paper_id].arxiv_id for h in similar if h.paper_id in similar_ids],
     )
+    if embedding:
+        stored = paper_embedding(paper_id=paper.pk)
+        data["embedding"] = None if stored.vector is None else stored.vector.tolist()
+        data["encoder"] = stored.encoder
+        if stored.reason:
+            data["embedding_reason"] = stored.reason
+    return JsonResponse(data)
+
+
+@require_GET
+def corpus_map(request):
+    """The corpus map's points (at most MAP_POINTS); 503 while it is being computed."""
+    data = corpus_map_get()
+    if data is None:
+        response = error("the corpus map is being computed; try again in a minute", status=503)
+        response["Retry-After"] = "60"
+        return response
     return JsonResponse(data)
 
 

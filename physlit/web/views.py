@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
+from django.urls import reverse
 
 from physlit.classify.services import cross_lists_suggested, pasted_abstract_categories
 from physlit.corpus.selectors import (
@@ -18,6 +19,7 @@ from physlit.corpus.selectors import (
     papers_newest,
     papers_per_month,
 )
+from physlit.search.corpus_map import corpus_map_get
 from physlit.search.service import (
     MODES,
     SearchUnavailable,
@@ -208,3 +210,20 @@ def author_detail(request, name: str):
 def favicon(request):
     # Browsers ask for /favicon.ico whatever the page links; the icon is a static SVG.
     return redirect(static("favicon.svg"), permanent=True)
+
+
+def corpus_map(request):
+    """The corpus map page: static/js/map.js draws /api/map's points; a notice until the map exists."""
+    data = corpus_map_get()
+    # Paper links for the script: the URL of a placeholder id with the id cut off.
+    placeholder = "0000.00000"
+    return render(
+        request,
+        "web/map.html",
+        {
+            "map": None if data is None else {k: data[k] for k in ("index", "count", "shown")},
+            "index_progress": index_progress(),
+            "paper_url": reverse("web:paper_detail", args=[placeholder]).removesuffix(placeholder),
+            "api_paper_url": reverse("web:api_paper", args=[placeholder]).removesuffix(placeholder),
+        },
+    )

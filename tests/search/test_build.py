@@ -10,6 +10,7 @@ from filelock import FileLock
 
 from physlit.harvest.upsert import papers_upsert
 from physlit.search.build import IndexBusy, index_build, index_current
+from physlit.search.corpus_map import map_path
 from physlit.search.models import SearchIndex
 from tests.support.factories import paper_record
 
@@ -46,7 +47,10 @@ def test_a_no_op_build_after_a_killed_one_removes_its_temporaries_and_says_it_em
 
     output = build_index_output()
 
-    assert output.strip() == f"index up to date: 8 papers, nothing to embed (index {indexed.pk})"
+    assert output.splitlines() == [
+        f"index up to date: 8 papers, nothing to embed (index {indexed.pk})",
+        f"corpus map: {map_path(indexed.pk)}",  # the fixture's index had none yet
+    ]
     assert not tmp.exists() and not list(search_settings.PHYSLIT_INDEX_DIR.glob("*.tmp"))
     dead.refresh_from_db()
     assert dead.status == SearchIndex.Status.INTERRUPTED
