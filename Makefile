@@ -43,13 +43,15 @@ else
 endif
 	# The server starts at once: the newest papers list right away, and the search page shows the index
 	# build's progress until the first index is ready (under a minute for the 3k demo on 2 idle cores).
-	# Then short trainings of the summarizer and the reader, and every paper is summarized; the server
-	# picks each new index and model up within seconds (log: var/first-start.log).
+	# Then short trainings of the summarizer and the reader, every paper is summarized, and a short training
+	# of the category classifier; the server picks each new index and model up within seconds
+	# (log: var/first-start.log).
 	mkdir -p var
 	( $(PY) manage.py build_index && { \
 	  $(PY) manage.py train summarizer --max-minutes 3 --if-none; \
 	  $(PY) manage.py train reader --max-minutes 3 --if-none; \
 	  $(PY) manage.py summarize --missing; \
+	  $(PY) manage.py train classifier --max-minutes 3 --if-none; \
 	  echo "physlit: first start done"; } ) > var/first-start.log 2>&1 &
 	@echo "physlit: serving on http://127.0.0.1:$(PORT)/ while the index builds (progress: var/first-start.log)."
 	@echo "physlit: this is Django's development server, for you alone; a public server runs gunicorn (README, Production)."

@@ -4,8 +4,8 @@ Clones --repo (a path or URL, default this checkout's committed HEAD) into a tem
 (`make install`; --reuse-venv links an existing virtualenv instead, so only `make run` is timed), then
 starts `make run` and polls the server. Reports seconds from the start of `make run` (the end of the
 install) to: the first page served, the first search served (GET /api/search answers 200), the first
-trained summarizer and reader (rows in the SQLite database `make run` uses), and the end of the background
-first start (every paper summarized). Also counts the lines of the console and of var/first-start.log that
+trained summarizer, reader and classifier (rows in the SQLite database `make run` uses), and the end of the
+background first start. Also counts the lines of the console and of var/first-start.log that
 look alarming (Traceback, Error, Warning).
 
     python bench/first_run.py                      # this checkout's HEAD
@@ -100,7 +100,7 @@ def main() -> None:
                 if "page" in marks and "search" not in marks and _get(search_url) == 200:
                     marks["search"] = now
                 current = _models(db)
-                for kind in ("summarizer", "reader"):
+                for kind in ("summarizer", "reader", "classifier"):
                     if kind in current and kind not in marks:
                         marks[kind] = now
                 if log.exists() and "first start done" in log.read_text(errors="replace"):
@@ -124,6 +124,7 @@ def main() -> None:
             ["first search served", _fmt(marks.get("search"))],
             ["first summarizer current", _fmt(marks.get("summarizer"))],
             ["first reader current", _fmt(marks.get("reader"))],
+            ["first classifier current", _fmt(marks.get("classifier"))],
             ["first start done (all summarized)", _fmt(marks.get("done"))],
             ["alarming console/log lines", str(len(alarming))],
         ]
