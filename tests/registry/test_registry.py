@@ -54,12 +54,12 @@ def test_promoting_an_encoder_rebuilds_then_switches(
     during = {}
     embed = build._embed_into
 
-    def watching(dense, encoder, pks, progress):
+    def watching(dense, encoder, pks, progress, row):
         # Mid-rebuild: the version is not current yet and search serves the old index and its encoder.
         during["status"] = ModelVersion.objects.get(pk=version.pk).status
         during["row"] = served_row()
         during["fingerprint"] = encoder_for_index(during["row"]).fingerprint
-        return embed(dense, encoder, pks, progress)
+        return embed(dense, encoder, pks, progress, row)
 
     monkeypatch.setattr(build, "_embed_into", watching)
     with django_capture_on_commit_callbacks(execute=True):
