@@ -208,9 +208,16 @@ def classifier_fit(
     config: ClassifierConfig,
     deadline: float | None = None,
     log: Callable[[str], None] = print,
+    corpus_primaries: Sequence[str] = (),
 ) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
     """Fine-tune `model` (a transformers encoder, in place) and a linear head on `papers` (text, categories
-    with the primary first); returns the head's arrays and training statistics. Stops at the deadline."""
+    with the primary first); returns the head's arrays and training statistics. Stops at the deadline.
+
+    `papers` is a sample capped per primary category (training_sample), so the head learns the categories
+    as if they were equally common. `corpus_primaries` (every training paper's primary category) restores
+    the corpus's own frequencies: each bias gains log(corpus share / sample share) of its category, the
+    logit adjustment for a known prior shift, so that quant-ph and hep-th stay the likely first guesses they
+    are."""
     import torch
 
     from physlit.ml.encoder_training import _embed, _optimizer
@@ -266,10 +273,10 @@ def classifier_fit(
         schedule.step()
         progress.update(loss=float(loss.detach()), examples=len(batch))
     model.eval()
-    arrays = {
-        "weight": head.weight.detach().float().cpu().numpy(),
-        "bias": head.bias.detach().float().cpu().numpy(),
-    }
+    bias = head.bias.detach().float().cpu().numpy()
+    if corpus_primaries:
+        bias = bias + prior_shift(corpus_primaries, [cats[0] for _, cats in rows], labels)
+    arrays = {"weight": head.weight.detach().float().cpu().numpy(), "bias": bias.astype(np.float32)}
     stats = {
         "steps": progress.step,
         "examples": progress.examples,
@@ -279,6 +286,17 @@ def classifier_fit(
         "config": asdict(config),
     }
     return arrays, stats
+
+
+def prior_shift(corpus: Sequence[str], sample: Sequence[str], labels: Sequence[str]) -> np.ndarray:
+    """(labels,) log(share among `corpus` / share among `sample`) of each label as a primary category (add-one
+    smoothed): what a head trained on `sample` adds to its biases to predict at the corpus's frequencies."""
+    full, seen = Counter(corpus), Counter(sample)
+    n_full, n_seen, k = len(corpus), len(sample), len(labels)
+    return np.asarray(
+        [np.log((full[c] + 1) / (n_full + k)) - np.log((seen[c] + 1) / (n_seen + k)) for c in labels],
+        dtype=np.float32,
+    )
 
 
 def classifier_save(

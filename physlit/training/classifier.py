@@ -100,7 +100,15 @@ def classifier_train(
     model, tokenizer = model_load(base, device)
     train_deadline = None if deadline is None else deadline - SCORING_MARGIN_SECONDS
     head, stats = cl.classifier_fit(
-        model, tokenizer, sample, labels, device=device, config=config, deadline=train_deadline, log=log
+        model,
+        tokenizer,
+        sample,
+        labels,
+        device=device,
+        config=config,
+        deadline=train_deadline,
+        log=log,
+        corpus_primaries=[cats[0] for _, cats in train],
     )
     metadata = {"base": str(base), "max_length": config.max_length, "train": stats}
     path = artifact_write(

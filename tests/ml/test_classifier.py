@@ -74,3 +74,12 @@ def test_a_few_training_steps_learn_the_categories_and_serve_through_onnx(tiny_b
     tops = [served.suggest(t, top=2) for t in texts]
     assert [t[0][0] for t in tops] == ["hep-th", "quant-ph", "astro-ph.CO"]
     assert tops[0][0][1] >= tops[0][1][1]  # most probable first
+
+
+def test_the_prior_shift_restores_the_corpus_frequencies_a_capped_sample_hid():
+    corpus = ["quant-ph"] * 90 + ["gr-qc"] * 10
+    sample = ["quant-ph"] * 10 + ["gr-qc"] * 10
+    shift = cl.prior_shift(corpus, sample, ["gr-qc", "quant-ph"])
+    # add-one smoothed shares: gr-qc 11/102 vs 11/22, quant-ph 91/102 vs 11/22
+    assert shift == pytest.approx([np.log(11 / 102) - np.log(11 / 22), np.log(91 / 102) - np.log(11 / 22)])
+    assert shift[1] > 0 > shift[0]
