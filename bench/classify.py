@@ -16,6 +16,7 @@ macro-F1 over primary categories, cross-list F1 (papers listing more than quant-
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from harness import django_setup, parser_make, table_header, table_row
 
@@ -57,7 +58,13 @@ def main() -> None:
     from django.core.management import call_command
 
     from physlit.corpus.models import Paper
-    from physlit.ml.classifier import classification_metrics, classifier_load, labels_make
+    from physlit.ml.classifier import (
+        classification_metrics,
+        classifier_load,
+        classifier_read,
+        labels_make,
+        prior_shift,
+    )
     from physlit.registry.models import ModelVersion
     from physlit.training.classifier import corpus_labelled
 
@@ -119,6 +126,23 @@ def main() -> None:
                 f"{version.train_seconds / 60:.0f} min on {version.device or '?'})"
             )
             row(f"fine-tuned {version.label}", probabilities, classifier.labels, rate, note)
+            _, _, meta = classifier_read(Path(version.path))
+            if backend == backends[0] and not meta.get("prior_shift"):
+                # Trained before the logit adjustment: the same model with it, for comparison.
+                shift = prior_shift([c[0] for _, c in train], _sample_primaries(train), classifier.labels)
+                classifier.bias = classifier.bias + shift
+                shifted = classifier.predict(texts)
+                row(f"fine-tuned {version.label} + corpus prior shift", shifted, classifier.labels, rate)
+
+
+def _sample_primaries(train) -> list[str]:
+    """The primary categories of the capped sample `train classifier` draws (its default cap and seed)."""
+    from django.conf import settings
+
+    from physlit.ml.classifier import ClassifierConfig, training_sample
+
+    config = ClassifierConfig(per_primary_cap=settings.PHYSLIT_CLASSIFIER_PER_PRIMARY)
+    return [cats[0] for _, cats in training_sample(train, config)]
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def classifier_train(
         log=log,
         corpus_primaries=[cats[0] for _, cats in train],
     )
-    metadata = {"base": str(base), "max_length": config.max_length, "train": stats}
+    metadata = {"base": str(base), "max_length": config.max_length, "train": stats, "prior_shift": True}
     path = artifact_write(
         settings.PHYSLIT_MODELS_DIR,
         "classifier",
