@@ -61,12 +61,13 @@ def main() -> None:
     parser.add_argument("--reuse-venv", default="", help="link this virtualenv instead of `make install`")
     parser.add_argument("--query", default="quantum error correction surface code")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument("--keep", type=Path, help="clone into this new folder and keep it")
     args = parser.parse_args()
     if not Path(args.snapshot).exists():
         raise SystemExit(f"no snapshot at {args.snapshot} (set PHYSLIT_SHARED_DIR)")
     port = harness.free_port()
     with tempfile.TemporaryDirectory(prefix="physlit-first-run-") as tmp:
-        clone = Path(tmp) / "physlit"
+        clone = args.keep or Path(tmp) / "physlit"
         subprocess.run(["git", "clone", "--quiet", args.repo, str(clone)], check=True)
         ours = ("DJANGO_", "PHYSLIT_", "DATABASE_URL")  # a newcomer's shell sets none of physlit's variables
         env = {k: v for k, v in os.environ.items() if not k.startswith(ours)}
