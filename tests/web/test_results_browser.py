@@ -79,3 +79,38 @@ def test_no_close_match_notice_in_the_browser(live_server, indexed, browser_page
     assert "No close match for “chocolate chip cookie recipe”" in notice.inner_text()
     assert page.locator("ol.results.weak li").count() == 5
     assert page.locator("p.summary").count() == 0  # no "N matches" count
+
+
+@pytest.fixture
+def many_indexed_for_browser(db, search_settings):
+    """130 papers on one topic, indexed before the browser starts: results to page past 100."""
+    from physlit.harvest.upsert import papers_upsert
+    from physlit.search.build import index_build
+    from tests.support.factories import paper_record
+
+    papers_upsert(
+        [
+            paper_record(
+                f"2402.{i:05d}",
+                title=f"Black hole thermodynamics, part {i}",
+                abstract=f"Part {i} of a study of the entropy and temperature of black holes.",
+            )
+            for i in range(1, 131)
+        ]
+    )
+    return index_build()
+
+
+def test_paging_past_one_hundred_in_the_browser(live_server, many_indexed_for_browser, browser_page):
+    page = browser_page
+    page.goto(live_server.url + "/?q=black+hole+entropy")
+    page.wait_for_selector("ol.results li.result")
+    assert "130 matches" in page.inner_text(".summary")
+    seen = set(page.locator("ol.results h2").all_inner_texts())
+    for _ in range(5):  # 25 per page: the sixth page holds matches 126-130
+        page.click("nav.pager a[rel=next]")
+        page.wait_for_load_state()
+        seen |= set(page.locator("ol.results h2").all_inner_texts())
+    assert "page=6" in page.url and page.locator("ol.results li.result").count() == 5
+    assert page.locator("ol.results").get_attribute("start") == "126"
+    assert len(seen) == 130  # every match once, past the old cap of 100
