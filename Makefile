@@ -30,6 +30,10 @@ static: static/vendor/katex/katex.min.js
 
 # `make run` is a dev server on 127.0.0.1: it asks for DEBUG (off unless DJANGO_DEBUG says so) and so the
 # dev secret key; a server others reach runs gunicorn with DJANGO_SECRET_KEY instead (README, "Production").
+# The server starts at once: the newest papers list right away, and the search page shows the index build's
+# progress until the first index is ready (under a minute for the 3k demo on 2 idle cores). In the background
+# (log: var/first-start.log): the index, then short trainings of the summarizer and the reader, every paper
+# summarized, and a short training of the category classifier; the server picks each up within seconds.
 run: export DJANGO_DEBUG ?= 1
 # Django's "development server" warning is replaced by physlit's own line below (README, "Production").
 run: export DJANGO_RUNSERVER_HIDE_WARNING ?= true
@@ -41,13 +45,8 @@ else
 	$(PY) manage.py harvest --source api --days $(HARVEST_DAYS) || \
 	  echo "physlit: could not harvest from arXiv (offline?). Start again with a snapshot: make run SNAPSHOT=path/to/arxiv-snapshot.jsonl"
 endif
-	# The server starts at once: the newest papers list right away, and the search page shows the index
-	# build's progress until the first index is ready (under a minute for the 3k demo on 2 idle cores).
-	# Then short trainings of the summarizer and the reader, every paper is summarized, and a short training
-	# of the category classifier; the server picks each new index and model up within seconds
-	# (log: var/first-start.log).
-	mkdir -p var
-	( $(PY) manage.py build_index && { \
+	@mkdir -p var
+	@( $(PY) manage.py build_index && { \
 	  $(PY) manage.py train summarizer --max-minutes 3 --if-none; \
 	  $(PY) manage.py train reader --max-minutes 3 --if-none; \
 	  $(PY) manage.py summarize --missing; \
