@@ -55,7 +55,7 @@ def main() -> None:
             if ready:
                 page.wait_for_selector(ready, timeout=60_000)
             page.wait_for_timeout(800)  # KaTeX and the scripts settle
-            page.screenshot(path=str(args.out / f"{name}.png"), full_page=name != "map")
+            page.screenshot(path=str(args.out / f"{name}.png"), full_page=name in ("paper", "author"))
             print(f"{name}: {path}")
         page.goto(base + "/chat")
         page.fill("textarea[name=question]", QUESTION)
