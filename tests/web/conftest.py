@@ -41,3 +41,23 @@ def fresh_cache(db):
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def many_indexed(db, search_settings):
+    """130 papers, indexed: enough to page past 100."""
+    from physlit.harvest.upsert import papers_upsert
+    from physlit.search.build import index_build
+    from tests.support.factories import paper_record
+
+    papers_upsert(
+        [
+            paper_record(
+                f"2402.{i:05d}",
+                title=f"Black hole thermodynamics, part {i}",
+                abstract=f"Part {i} of a study of the entropy and temperature of black holes.",
+            )
+            for i in range(1, 131)
+        ]
+    )
+    return index_build()

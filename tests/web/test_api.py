@@ -62,26 +62,6 @@ def test_an_empty_query_with_filters_lists_every_paper_passing_them(client, inde
     assert client.get("/api/search", {"author": "shor"}).json()["total"] == 1
 
 
-@pytest.fixture
-def many_indexed(db, search_settings):
-    """130 papers, indexed: enough to page past 100."""
-    from physlit.harvest.upsert import papers_upsert
-    from physlit.search.build import index_build
-    from tests.support.factories import paper_record
-
-    papers_upsert(
-        [
-            paper_record(
-                f"2402.{i:05d}",
-                title=f"Black hole thermodynamics, part {i}",
-                abstract=f"Part {i} of a study of the entropy and temperature of black holes.",
-            )
-            for i in range(1, 131)
-        ]
-    )
-    return index_build()
-
-
 def test_offset_pages_past_one_hundred(client, many_indexed):
     data = client.get("/api/search", {"q": "black hole entropy", "k": 100}).json()
     assert data["total"] == 130 and len(data["results"]) == 100

@@ -81,27 +81,7 @@ def test_no_close_match_notice_in_the_browser(live_server, indexed, browser_page
     assert page.locator("p.summary").count() == 0  # no "N matches" count
 
 
-@pytest.fixture
-def many_indexed_for_browser(db, search_settings):
-    """130 papers on one topic, indexed before the browser starts: results to page past 100."""
-    from physlit.harvest.upsert import papers_upsert
-    from physlit.search.build import index_build
-    from tests.support.factories import paper_record
-
-    papers_upsert(
-        [
-            paper_record(
-                f"2402.{i:05d}",
-                title=f"Black hole thermodynamics, part {i}",
-                abstract=f"Part {i} of a study of the entropy and temperature of black holes.",
-            )
-            for i in range(1, 131)
-        ]
-    )
-    return index_build()
-
-
-def test_paging_past_one_hundred_in_the_browser(live_server, many_indexed_for_browser, browser_page):
+def test_paging_past_one_hundred_in_the_browser(live_server, many_indexed, browser_page):
     page = browser_page
     page.goto(live_server.url + "/?q=black+hole+entropy")
     page.wait_for_selector("ol.results li.result")
