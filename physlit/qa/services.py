@@ -33,6 +33,7 @@ from physlit.qa.text import (
 )
 from physlit.registry.current import CurrentSlot
 from physlit.search.service import papers_search
+from physlit.text import span_whole_math
 
 ABSTAIN_MESSAGE = "The indexed papers don't answer this. The closest papers are cited below."
 MAX_CITATIONS = 3
@@ -247,7 +248,7 @@ def _compose(
                 paper.arxiv_id,
                 paper.title,
                 s.text,
-                s.text[span[0] : span[1]].strip(" ,;:.") if span else "",
+                _span_text(s.text, span),
                 round(score, 4),
                 # The lead sentence answers (the answer stands); another paper's value is listed beside it
                 # only when the reader would answer from that sentence alone.
@@ -256,6 +257,14 @@ def _compose(
         )
     text, short, citations = answer_compose(passages)
     return text, short, False, citations
+
+
+def _span_text(sentence: str, span: tuple[int, int] | None) -> str:
+    """The reader's answer span in `sentence`, widened to whole formulas (a cut one shows as TeX source)."""
+    if not span:
+        return ""
+    start, end = span_whole_math(sentence, span[0], span[1])
+    return sentence[start:end].strip(" ,;:.")
 
 
 def question_clean(question: str) -> str:

@@ -13,7 +13,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from physlit.text.sentences import sentence_spans, sentences
-from physlit.text.tex import author_normalize, tex_accents
+from physlit.text.tex import author_normalize, span_whole_math, tex_accents
 
 __all__ = [
     "STOP_WORDS",
@@ -24,6 +24,7 @@ __all__ = [
     "normalize",
     "sentence_spans",
     "sentences",
+    "span_whole_math",
     "stem",
     "stems",
     "tex_accents",

@@ -61,3 +61,17 @@ def author_normalize(name: str) -> str:
     name = tex_accents(name)
     name = _ESCAPED.sub(r"\1", name.replace("{", "").replace("}", "").replace("~", " "))
     return unicodedata.normalize("NFC", " ".join(name.split()))
+
+
+_MATH_DELIMITER = re.compile(r"(?<!\\)\$")
+
+
+def span_whole_math(text: str, start: int, end: int) -> tuple[int, int]:
+    """The span [start, end) of `text` widened to whole inline formulas: a span that cuts a `$...$` formula
+    (`0.807\\pm 0.024$` out of `$S_8 = 0.807\\pm 0.024$`) takes all of it, so what is shown renders as math
+    rather than as TeX source. Delimiters pair in order; an unpaired last `$` is left alone."""
+    marks = [m.start() for m in _MATH_DELIMITER.finditer(text)]
+    for a, b in zip(marks[0::2], marks[1::2]):
+        if a < end and b >= start and not (start <= a and b < end):
+            start, end = min(start, a), max(end, b + 1)
+    return start, end

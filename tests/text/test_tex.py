@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from physlit.text import author_normalize, tex_accents
+from physlit.text import author_normalize, span_whole_math, tex_accents
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,18 @@ def test_plain_names_and_unknown_tex_are_left_alone():
     assert author_normalize("C.-P. Yuan (MIT, Caltech)") == "C.-P. Yuan (MIT, Caltech)"
     # Macros that merely start like a letter macro (\lambda, \it) are not letters.
     assert tex_accents(r"$\lambda$ \it x") == r"$\lambda$ \it x"
+
+
+@pytest.mark.parametrize(
+    "text, span, shown",
+    [
+        ("a constraint on $S_8 = 0.807\\pm 0.024$.", (23, 38), "$S_8 = 0.807\\pm 0.024$"),
+        ("the mass $m < 10^6 M_\\odot$ and more", (12, 16), "$m < 10^6 M_\\odot$"),
+        ("plain words 0.5 eV here", (12, 18), "0.5 eV"),  # no formula: unchanged
+        ("costs \\$5 and $x$", (6, 9), "\\$5"),  # an escaped dollar is not a delimiter
+        ("$a$ then $b$", (0, 3), "$a$"),  # a whole formula already: unchanged
+    ],
+)
+def test_an_answer_span_takes_whole_formulas(text, span, shown):
+    start, end = span_whole_math(text, *span)
+    assert text[start:end] == shown
