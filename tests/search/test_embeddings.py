@@ -37,7 +37,7 @@ def test_paper_embedding_is_the_stored_vector_with_its_encoder(indexed):
 def test_encoder_from_the_registry_is_named_by_its_version_label(indexed):
     version = ModelVersion.objects.create(kind="encoder", base="x", path=indexed.encoder, score=0.5)
     got = paper_embedding(paper_id=Paper.objects.get(arxiv_id="2401.00001").pk)
-    assert got.encoder["version"] == f"encoder v{version.pk}"
+    assert got.encoder["version"] == version.label == "encoder v1"  # labels count per kind from 1
 
 
 def test_paper_not_indexed_yet_has_no_vector_and_a_reason(indexed):
