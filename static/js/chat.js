@@ -56,17 +56,7 @@
       });
       container.appendChild(list);
     }
-    if (typeof renderMathInElement === "function") {
-      container.querySelectorAll(".tex").forEach(function (node) {
-        renderMathInElement(node, {
-          delimiters: [
-            { left: "$$", right: "$$", display: true },
-            { left: "$", right: "$", display: false },
-          ],
-          throwOnError: false,
-        });
-      });
-    }
+    if (window.physlitTex) container.querySelectorAll(".tex").forEach(window.physlitTex);  // math.js
   }
 
   // The conversation list is the server's fragment (the same template and dates as the page), fetched again

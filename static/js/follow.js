@@ -132,7 +132,7 @@
           var papers = element("ul", "saved-new");
           entries.slice(0, SHOW_NEW).forEach(function (e) {
             var item = element("li");
-            item.appendChild(link(e.href, e.title));
+            item.appendChild(link(e.href, e.title, "tex"));
             item.appendChild(element("span", "hint", e.date));
             papers.appendChild(item);
           });
@@ -140,6 +140,7 @@
             papers.appendChild(element("li")).appendChild(link(search.page, "and " + (entries.length - SHOW_NEW) + " more"));
           }
           li.appendChild(papers);
+          if (window.physlitTex) window.physlitTex(papers);  // titles' TeX, as on the rest of the page (math.js)
         })
         .catch(function () { status.textContent = "could not be checked just now"; });
     });

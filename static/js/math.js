@@ -30,30 +30,35 @@ function textEscapesRender(element) {
   });
 }
 
+var texOptions = {
+  // Longest delimiters first, so "$$" is not read as two empty "$" formulas.
+  delimiters: [
+    { left: "$$", right: "$$", display: true },
+    { left: "\\[", right: "\\]", display: true },
+    { left: "$", right: "$", display: false },
+    { left: "\\(", right: "\\)", display: false },
+  ],
+  // A formula that still fails stays as its source text, in the text's own colour (not KaTeX's red).
+  throwOnError: true,
+  errorCallback: function () {},
+  macros: {},
+  preProcess: function (math) {
+    unknownMacrosDefine(math, texOptions.macros);
+    return math;
+  },
+};
+
+// One element's TeX: its formulas by KaTeX, then the text-mode escapes around them. Scripts that add content
+// after the page loaded (the chat's answers, the saved searches' new papers) call it as window.physlitTex.
+function texRender(element) {
+  if (typeof renderMathInElement !== "function") return;
+  renderMathInElement(element, texOptions);
+  textEscapesRender(element);
+}
+window.physlitTex = texRender;
+
 document.addEventListener("DOMContentLoaded", function () {
-  if (typeof renderMathInElement === "function") {
-    var options = {
-      // Longest delimiters first, so "$$" is not read as two empty "$" formulas.
-      delimiters: [
-        { left: "$$", right: "$$", display: true },
-        { left: "\\[", right: "\\]", display: true },
-        { left: "$", right: "$", display: false },
-        { left: "\\(", right: "\\)", display: false },
-      ],
-      // A formula that still fails stays as its source text, in the text's own colour (not KaTeX's red).
-      throwOnError: true,
-      errorCallback: function () {},
-      macros: {},
-      preProcess: function (math) {
-        unknownMacrosDefine(math, options.macros);
-        return math;
-      },
-    };
-    document.querySelectorAll(".tex").forEach(function (element) {
-      renderMathInElement(element, options);
-      textEscapesRender(element);
-    });
-  }
+  document.querySelectorAll(".tex").forEach(texRender);
 });
 
 // Small page helpers: copy buttons, and a query box that grows with a pasted abstract.
