@@ -32,8 +32,9 @@ static: static/vendor/katex/katex.min.js
 # dev secret key; a server others reach runs gunicorn with DJANGO_SECRET_KEY instead (README, "Production").
 # The server starts at once: the newest papers list right away, and the search page shows the index build's
 # progress until the first index is ready (under a minute for the 3k demo on 2 idle cores). In the background
-# (log: var/first-start.log): the index, then short trainings of the summarizer and the reader, every paper
-# summarized, and a short training of the category classifier; the server picks each up within seconds.
+# (log: var/first-start.log): the index, every paper's reported results (seconds), then short trainings of
+# the summarizer and the reader, every paper summarized, and a short training of the category classifier;
+# the server picks each up within seconds.
 run: export DJANGO_DEBUG ?= 1
 # Django's "development server" warning is replaced by physlit's own line below (README, "Production").
 run: export DJANGO_RUNSERVER_HIDE_WARNING ?= true
@@ -47,6 +48,7 @@ else
 endif
 	@mkdir -p var
 	@( $(PY) manage.py build_index && { \
+	  $(PY) manage.py extract_results; \
 	  $(PY) manage.py train summarizer --max-minutes 3 --if-none; \
 	  $(PY) manage.py train reader --max-minutes 3 --if-none; \
 	  $(PY) manage.py summarize --missing; \

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "physlit.search",
     "physlit.registry",
     "physlit.summaries",
+    "physlit.results",
     "physlit.qa",
     "physlit.training",
     "physlit.evaluation",
@@ -275,6 +276,15 @@ PHYSLIT_CLASSIFIER_BACKEND = env("PHYSLIT_CLASSIFIER_BACKEND", "onnx-int8")
 PHYSLIT_CLASSIFIER_MIN_COUNT = envint("PHYSLIT_CLASSIFIER_MIN_COUNT", 20)  # papers per category label
 PHYSLIT_CLASSIFIER_PER_PRIMARY = envint("PHYSLIT_CLASSIFIER_PER_PRIMARY", 1500)  # training papers per primary
 PHYSLIT_CLASSIFIER_VALIDATION = envint("PHYSLIT_CLASSIFIER_VALIDATION", 2000)  # held-out papers scored
+# Reported results (physlit.results): extracted by the registry's current "tagger" version when one is current
+# (PHYSLIT_TAGGER, an artifact folder, overrides it), else by the hand-written patterns. The tagger is trained
+# from PHYSLIT_TAGGER_BASE (empty: the search encoder's base) on the hand-labelled papers physlit ships, for
+# PHYSLIT_TAGGER_EPOCHS passes, plus PHYSLIT_TAGGER_TRAIN_PAPERS papers labelled by the patterns.
+PHYSLIT_TAGGER = env("PHYSLIT_TAGGER", "")
+PHYSLIT_TAGGER_BASE = env("PHYSLIT_TAGGER_BASE", "")
+PHYSLIT_TAGGER_BACKEND = env("PHYSLIT_TAGGER_BACKEND", "onnx-int8")
+PHYSLIT_TAGGER_EPOCHS = envint("PHYSLIT_TAGGER_EPOCHS", 6)
+PHYSLIT_TAGGER_TRAIN_PAPERS = envint("PHYSLIT_TAGGER_TRAIN_PAPERS", 0)
 # Asking is rate-limited per client IP: at most this many questions per window (seconds); 0 disables.
 # The counts live in the Django cache (below), so every worker and every server shares one limit.
 PHYSLIT_ASK_RATE = envint("PHYSLIT_ASK_RATE", 20)

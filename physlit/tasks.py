@@ -67,11 +67,12 @@ def harvest_then_index(
     max_records: int | None = None,
 ) -> None:
     """The daily job: harvest, embed the new papers into the search index (no full rebuild), then
-    summarize them."""
+    summarize them and extract their reported results."""
     chain(
         harvest_papers.si(source=source, categories=categories, since=since, max_records=max_records),
         index_papers.si(),
         summarize_pending.si(),
+        extract_results_pending.si(),
     ).apply_async()
 
 
@@ -114,6 +115,27 @@ def summarize_pending() -> int:
     size = settings.PHYSLIT_SUMMARIZE_BATCH
     for start in range(0, len(ids), size):
         summarize_papers.delay(ids[start : start + size])
+    return len(ids)
+
+
+# Reported results: one task per batch of paper ids, like the summaries.
+@shared_task
+def extract_results(paper_ids: list[int]) -> int:
+    """Store these papers' reported results with the current extractor; returns how many results."""
+    from physlit.results.services import papers_results_extract
+
+    return papers_results_extract(paper_ids).results
+
+
+@shared_task
+def extract_results_pending() -> int:
+    """Enqueue an extract_results task per batch of papers not yet read by the current extractor (after a
+    harvest, or when a tagger becomes current)."""
+    from physlit.results.services import BATCH, papers_unread
+
+    ids = papers_unread()
+    for start in range(0, len(ids), BATCH * 4):
+        extract_results.delay(ids[start : start + BATCH * 4])
     return len(ids)
 
 

@@ -528,6 +528,34 @@ class _BatchEncoder(Encoder):
                 self._encode_window(window, out[start : start + len(window)], batch_size, bar.update)
         return out
 
+    def encode_tokens(
+        self, texts: Sequence[str], *, batch_size: int = 32
+    ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
+        """Per text: (its tokens' hidden states (tokens, hidden) float32, each token's (start, end) character
+        span in the text, (0, 0) for special tokens), in input order; for token-level heads (the tagger)."""
+        lowered = [t.lower() for t in texts] if self._lower else list(texts)
+        encodings = self._tokenizer.encode_batch(lowered)
+        keys = [k for k in self._inputs if k in ("input_ids", "attention_mask", "token_type_ids")]
+        lengths = np.array([len(e.ids) for e in encodings])
+        out: list[Any] = [None] * len(texts)
+        for rows in self._batches(lengths, batch_size):
+            feeds = {k: np.full((len(rows), lengths[rows[0]]), self._pad[k], np.int64) for k in keys}
+            for r, i in enumerate(rows):
+                e = encodings[i]
+                values = {
+                    "input_ids": e.ids,
+                    "attention_mask": e.attention_mask,
+                    "token_type_ids": e.type_ids,
+                }
+                for k in keys:
+                    feeds[k][r, : lengths[i]] = values[k]
+            hidden = self._forward(feeds)
+            for r, i in enumerate(rows):
+                special = encodings[i].special_tokens_mask
+                offsets = [(0, 0) if s else o for o, s in zip(encodings[i].offsets, special)]
+                out[i] = (hidden[r, : lengths[i]].copy(), offsets)
+        return out
+
     def _batches(self, lengths: np.ndarray, batch_size: int) -> Iterator[np.ndarray]:
         """Row numbers of each batch, longest texts first (the first batch shows the worst-case memory)."""
         order = np.argsort(-lengths, kind="stable")

@@ -13,6 +13,7 @@ class ModelVersion(models.Model):
         READER = "reader"
         QUERY_ENCODER = "query-encoder"
         CLASSIFIER = "classifier"
+        TAGGER = "tagger"
 
     class Status(models.TextChoices):
         CANDIDATE = "candidate"  # trained, not serving

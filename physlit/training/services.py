@@ -23,12 +23,18 @@ from physlit.registry.services import (
     version_register,
     version_rollback,
 )
-from physlit.tasks import promote_encoder, reindex_current_encoder, summarize_pending
+from physlit.tasks import (
+    extract_results_pending,
+    promote_encoder,
+    reindex_current_encoder,
+    summarize_pending,
+)
 from physlit.training.classifier import classifier_train
 from physlit.training.encoder import encoder_train, query_encoder_train
 from physlit.training.reader import reader_train
 from physlit.training.result import TrainResult
 from physlit.training.summarizer import summarizer_train
+from physlit.training.tagger import tagger_train
 
 TRAINERS: dict[str, Callable[..., TrainResult]] = {
     "encoder": encoder_train,
@@ -36,11 +42,12 @@ TRAINERS: dict[str, Callable[..., TrainResult]] = {
     "reader": reader_train,
     "query-encoder": query_encoder_train,
     "classifier": classifier_train,
+    "tagger": tagger_train,
 }
 # Kinds made current by `train` when they beat the current version. A new encoder needs a full index
 # rebuild first, so it is promoted on purpose (`models promote ID`); so is a query encoder, which trades
 # some retrieval quality for speed (docs/benchmarks.md, "/api/search latency").
-AUTO_PROMOTE = {"summarizer", "reader", "classifier"}
+AUTO_PROMOTE = {"summarizer", "reader", "classifier", "tagger"}
 
 
 def trainer_for(kind: str) -> Callable[..., TrainResult]:
@@ -51,9 +58,12 @@ def trainer_for(kind: str) -> Callable[..., TrainResult]:
 
 def summaries_refresh_on_commit(kind: str) -> None:
     """A summarizer made current (or rolled back from) re-summarizes in the background once the change is
-    committed; the old summaries keep showing until each paper's new one is written."""
+    committed; the old summaries keep showing until each paper's new one is written. A tagger likewise
+    re-extracts every paper's reported results."""
     if kind == ModelVersion.Kind.SUMMARIZER:
         transaction.on_commit(lambda: summarize_pending.delay())
+    if kind == ModelVersion.Kind.TAGGER:
+        transaction.on_commit(lambda: extract_results_pending.delay())
 
 
 def model_train(*, kind: str, max_minutes: float, log: Callable[[str], None] = print) -> ModelVersion:

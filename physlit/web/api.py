@@ -1,5 +1,6 @@
 """JSON API (ARCHITECTURE.md): GET /api/search, GET /api/papers/<arxiv_id>[?embedding=1],
-GET /api/authors/<name>, GET /api/trends, GET /api/map; errors: {"error": ...}, 4xx.
+GET /api/authors/<name>, GET /api/trends, GET /api/map, GET /api/values?q=QUANTITY;
+errors: {"error": ...}, 4xx.
 
 /api/search pages with k and offset over every match ("total": papers whose cosine with the query reaches
 the match threshold, at most PHYSLIT_SEARCH_MATCH_CAP; with no match, total 0 and the nearest few papers,
@@ -14,13 +15,14 @@ from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids, papers_newest, papers_per_month
+from physlit.results.services import paper_results, quantity_values
 from physlit.search.corpus_map import corpus_map_get
 from physlit.search.embeddings import paper_embedding
 from physlit.search.service import SearchUnavailable, known_categories, papers_matching, papers_similar
 from physlit.search.topics import topic_matches
 from physlit.summaries.services import papers_briefly, summary_text
 from physlit.text import TextRefused, text_clean
-from physlit.web.forms import MAX_K, SearchForm, TrendsForm
+from physlit.web.forms import MAX_K, SearchForm, TrendsForm, ValuesForm
 
 DEFAULT_K = 10
 FLAGS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
@@ -115,6 +117,7 @@ def paper(request, arxiv_id: str):
         abs_url=paper.abs_url,
         pdf_url=paper.pdf_url,
         similar=[similar_ids[h.paper_id].arxiv_id for h in similar if h.paper_id in similar_ids],
+        results=paper_results(paper),
     )
     if embedding:
         stored = paper_embedding(paper_id=paper.pk)
@@ -185,3 +188,34 @@ def trends(request):
         if not months:
             return error(f"category: unknown category {data['category']!r}")
     return JsonResponse({"months": [{"month": month, "count": count} for month, count in months]})
+
+
+@require_GET
+def values(request):
+    """The reported values of the quantity `q` names ("Hubble constant measurements"), oldest first; an
+    unknown quantity has none."""
+    form = ValuesForm(request.GET)
+    if not form.is_valid():
+        return error(form.error_message())
+    key, found = quantity_values(form.cleaned_data["q"])
+    return JsonResponse(
+        {
+            "query": form.cleaned_data["q"],
+            "quantity": key,
+            "values": [
+                {
+                    "arxiv_id": v.arxiv_id,
+                    "title": v.title,
+                    "published": v.published.isoformat() if v.published else None,
+                    "quantity": v.quantity,
+                    "value": v.value,
+                    "unit": v.unit,
+                    "kind": v.kind,
+                    "number": v.number,
+                    "error": v.error,
+                    "text": v.text,
+                }
+                for v in found
+            ],
+        }
+    )

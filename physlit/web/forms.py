@@ -81,3 +81,12 @@ class TrendsForm(SearchForm):
             if any(data.get(name) for name in ("date_from", "date_to", "author", "mode")):
                 raise forms.ValidationError("date_from, date_to, author and mode need q")
         return data
+
+
+MAX_QUANTITY_CHARS = 300  # a quantity's name ("Hubble constant measurements"), as long as a stored key
+
+
+class ValuesForm(SearchForm):
+    """GET /api/values and the values page: q names a quantity ("Hubble constant", "sigma_8 constraints")."""
+
+    q = forms.CharField(max_length=MAX_QUANTITY_CHARS, strip=True, required=True)

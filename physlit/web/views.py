@@ -1,5 +1,5 @@
-"""Web pages: search (or the newest papers) with filters, one paper's page, an author's page, and BibTeX
-downloads. Thin: logic is in stages."""
+"""Web pages: search (or the newest papers) with filters, one paper's page, an author's page, one quantity's
+reported values over time, and BibTeX downloads. Thin: logic is in stages."""
 
 from dataclasses import asdict
 
@@ -19,6 +19,7 @@ from physlit.corpus.selectors import (
     papers_newest,
     papers_per_month,
 )
+from physlit.results.services import quantity_offer, quantity_values
 from physlit.search.corpus_map import corpus_map_get
 from physlit.search.service import (
     MODES,
@@ -32,9 +33,10 @@ from physlit.summaries.services import summary_for
 from physlit.text import TextRefused, text_clean
 from physlit.web.bibtex import paper_bibtex
 from physlit.web.feeds import category_feed_url, search_feed_url
-from physlit.web.forms import SearchForm
+from physlit.web.forms import MAX_QUANTITY_CHARS, SearchForm, ValuesForm
 from physlit.web.snippets import snippet
 from physlit.web.trends import trend_chart
+from physlit.web.values_plot import KIND_LABELS, quantity_name, value_tex, values_plot
 
 
 def paper_list(request):
@@ -120,6 +122,8 @@ def search_page(request, params):
             "feed_url": search_feed_url(params),
             "suggested_categories": pasted_abstract_categories(data["q"]),
             "trend": None if found.weak else trend_chart(papers_per_month(ids=found.ids())),
+            # A query naming a quantity with reported values ("Hubble constant measurements"): offer them.
+            "values_offer": quantity_offer(data["q"]) if len(data["q"]) <= MAX_QUANTITY_CHARS else None,
         },
     )
 
@@ -148,8 +152,43 @@ def paper_detail(request, arxiv_id: str):
             "bibtex": paper_bibtex(paper),
             "summary": summary_for([paper]).get(paper.pk),
             "cross_lists": cross_lists_suggested(paper.title, paper.abstract, paper.categories),
+            "results": [
+                {
+                    "quantity": r.quantity,
+                    "key": r.quantity_key,
+                    "value": value_tex(r.value, r.unit),
+                    "kind": r.get_kind_display(),
+                    "text": r.text,
+                }
+                for r in paper.results.all()
+            ],
         },
     )
+
+
+def values_page(request):
+    """`/values?q=Hubble+constant`: the values the papers report for one quantity, plotted over time and
+    listed oldest first."""
+    if not request.GET.get("q", "").strip():
+        return render(request, "web/values.html", {"query": ""})
+    form = ValuesForm(request.GET)
+    if not form.is_valid():
+        return render(request, "web/values.html", {"form_error": form.error_message()}, status=400)
+    query = form.cleaned_data["q"]
+    key, values = quantity_values(query)
+    rows = [
+        {
+            "published": v.published,
+            "value": value_tex(v.value, v.unit),
+            "kind": KIND_LABELS.get(v.kind, v.kind),
+            "arxiv_id": v.arxiv_id,
+            "title": v.title,
+            "text": v.text,
+        }
+        for v in values
+    ]
+    context = {"query": query, "key": key, "name": quantity_name(values) or query, "rows": rows}
+    return render(request, "web/values.html", {**context, "plot": values_plot(values)})
 
 
 def paper_bibtex_download(request, arxiv_id: str):

@@ -1,0 +1,298 @@
+"""Reported results (stage: results). Input: papers' abstracts. Output: Result rows (quantity, value with
+uncertainty, unit, kind, verbatim text) per paper, and the values of one quantity over time.
+
+The extractor is the registry's current "tagger" version (a fine-tuned token tagger, physlit.ml.tagger; or
+PHYSLIT_TAGGER) when there is one, else the hand-written patterns (physlit.results.patterns). A paper's
+results are replaced whole, in one transaction, each time it is read again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from physlit.corpus.models import Paper
+from physlit.registry.current import CurrentSlot
+from physlit.results.models import Extraction, Result
+from physlit.results.patterns import Found, quantity_key, results_find, value_number
+from physlit.text.sentences import sentence_spans
+
+BATCH = 256
+
+
+# --- the extractor ------------------------------------------------------------------------------------------
+
+
+def _find() -> str | None:
+    if settings.PHYSLIT_TAGGER:
+        return str(settings.PHYSLIT_TAGGER)
+    from physlit.registry.services import version_current
+
+    current = version_current("tagger")
+    return None if current is None else current.path
+
+
+def _load(folder: str):
+    from physlit.ml.tagger import tagger_load
+
+    return tagger_load(
+        Path(folder),
+        backend=settings.PHYSLIT_TAGGER_BACKEND,
+        cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx",
+        threads=settings.PHYSLIT_ENCODER_THREADS or None,
+    )
+
+
+# Asked once per batch of papers, so the registry is read every time (one query): a worker re-reading the
+# corpus right after a promotion must already use the new tagger.
+_slot = CurrentSlot(_find, _load, check_seconds=0.0)
+
+
+def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> list[Found]:
+    """Results from a tagger's labelled character spans ("value:<kind>", "quantity", "unit"): each value
+    takes the unit span that follows it closely and the nearest quantity span before it in its sentence
+    (else the nearest after it); `text` is the value's sentence."""
+    sentences = sentence_spans(abstract) or [(0, len(abstract))]
+    quantities = [(s, e) for label, s, e in spans if label == "quantity"]
+    units = [(s, e) for label, s, e in spans if label == "unit"]
+    found = []
+    for label, start, end in spans:
+        if not label.startswith("value:"):
+            continue
+        s_start, s_end = next(((a, b) for a, b in sentences if a <= start < b), (0, len(abstract)))
+        unit = next((abstract[a:b] for a, b in units if end <= a <= end + 3), "")
+        before = [(a, b) for a, b in quantities if s_start <= a and b <= start]
+        after = [(a, b) for a, b in quantities if a >= end and b <= s_end]
+        quantity = abstract[slice(*before[-1])] if before else abstract[slice(*after[0])] if after else ""
+        value = abstract[start:end]
+        number, error = value_number(value)
+        found.append(
+            Found(
+                quantity=quantity,
+                value=value,
+                unit=unit,
+                kind=label.split(":", 1)[1],
+                text=abstract[s_start:s_end].strip(),
+                start=start,
+                end=end,
+                number=number,
+                error=error,
+            )
+        )
+    return found
+
+
+def abstract_hash(abstract: str) -> str:
+    """What a hand-labelled paper's character offsets refer to (physlit/results/data/train-labels.jsonl)."""
+    return hashlib.sha1(abstract.encode()).hexdigest()[:12]
+
+
+def found_spans(abstract: str, found: Sequence[Found]) -> list[tuple[str, int, int]]:
+    """The tagger's training spans of results: each value as "value:<kind>", its unit where it follows the
+    value closely, its quantity where the abstract names it before the value in the same sentence."""
+    spans: list[tuple[str, int, int]] = []
+    for f in found:
+        spans.append((f"value:{f.kind}", f.start, f.end))
+        if f.unit:
+            at = abstract.find(f.unit, f.end, f.end + 4 + len(f.unit))
+            if at >= 0:
+                spans.append(("unit", at, at + len(f.unit)))
+        if f.quantity:
+            sentence_start = max(abstract.rfind(". ", 0, f.start) + 2, 0)
+            at = abstract.rfind(f.quantity, sentence_start, f.start)
+            if at >= 0:
+                spans.append(("quantity", at, at + len(f.quantity)))
+    spans.sort(key=lambda span: span[1])
+    kept: list[tuple[str, int, int]] = []
+    for span in spans:  # overlapping spans (a quantity inside another's value) keep the first
+        if not kept or span[1] >= kept[-1][2]:
+            kept.append(span)
+    return kept
+
+
+@dataclass
+class Extractor:
+    method: str  # Extraction.Method
+    version_id: int | None
+    find: Callable[[Sequence[str]], list[list[Found]]]  # abstracts -> their results
+
+
+def extractor_current() -> Extractor:
+    """The tagger when one is current (or named by PHYSLIT_TAGGER), else the patterns."""
+    _, tagger = _slot.get()
+    if tagger is None:
+        return Extractor("patterns", None, lambda texts: [results_find(t) for t in texts])
+    from physlit.registry.services import version_current
+
+    current = None if settings.PHYSLIT_TAGGER else version_current("tagger")
+
+    def find(texts: Sequence[str]) -> list[list[Found]]:
+        return [found_from_spans(t, spans) for t, spans in zip(texts, tagger.spans(texts))]
+
+    return Extractor("tagger", None if current is None else current.pk, find)
+
+
+# --- extracting and storing ---------------------------------------------------------------------------------
+
+
+def papers_unread(*, everything: bool = False) -> list[int]:
+    """Ids of the papers with an abstract not yet read by the current extractor (all of them with
+    `everything`), newest first so that a fresh corpus shows results where readers look first."""
+    papers = Paper.objects.exclude(abstract="")
+    if not everything:
+        extractor = extractor_current()
+        papers = papers.exclude(
+            extraction__method=extractor.method, extraction__version_id=extractor.version_id
+        )
+    return list(papers.order_by("-first_submitted", "-pk").values_list("pk", flat=True))
+
+
+@dataclass
+class ExtractReport:
+    papers: int
+    results: int
+    seconds: float
+    method: str
+
+    def line(self) -> str:
+        rate = self.papers / self.seconds if self.seconds else 0.0
+        return (
+            f"{self.results} results from {self.papers} papers in {self.seconds:.1f} s "
+            f"({rate:.0f} papers/s, {self.method})"
+        )
+
+
+def papers_results_extract(
+    paper_ids: Sequence[int], *, log: Callable[[str], None] = print, batch: int = BATCH
+) -> ExtractReport:
+    """Read each paper's abstract with the current extractor and store its results (replacing the old
+    ones); safe to run twice. Logs progress every batch."""
+    extractor = extractor_current()
+    started = time.monotonic()
+    total = 0
+    for offset in range(0, len(paper_ids), batch):
+        chunk = list(paper_ids[offset : offset + batch])
+        papers = list(Paper.objects.filter(pk__in=chunk).only("pk", "abstract"))
+        found = extractor.find([p.abstract for p in papers])
+        rows = [
+            Result(
+                paper_id=paper.pk,
+                quantity=f.quantity[:300],
+                quantity_key=quantity_key(f.quantity)[:300],
+                value=f.value[:300],
+                unit=f.unit[:100],
+                kind=f.kind,
+                text=f.text,
+                start=f.start,
+                end=f.end,
+                number=f.number,
+                error=f.error,
+            )
+            for paper, results in zip(papers, found)
+            for f in results
+        ]
+        with transaction.atomic():
+            Result.objects.filter(paper_id__in=[p.pk for p in papers]).delete()
+            Result.objects.bulk_create(rows)
+            Extraction.objects.filter(paper_id__in=[p.pk for p in papers]).delete()
+            Extraction.objects.bulk_create(
+                Extraction(paper_id=p.pk, method=extractor.method, version_id=extractor.version_id)
+                for p in papers
+            )
+        total += len(rows)
+        done = min(offset + batch, len(paper_ids))
+        elapsed = time.monotonic() - started
+        if len(paper_ids) > batch:
+            eta = elapsed / done * (len(paper_ids) - done)
+            log(f"[results] {done}/{len(paper_ids)} papers, {total} results, ETA {eta:.0f} s")
+    return ExtractReport(len(paper_ids), total, time.monotonic() - started, extractor.method)
+
+
+# --- reading ------------------------------------------------------------------------------------------------
+
+
+def paper_results(paper: Paper) -> list[dict]:
+    """The API's "results" of a paper: quantity, value, unit, kind, text (the abstract's verbatim span)."""
+    return [
+        {"quantity": r.quantity, "value": r.value, "unit": r.unit, "kind": r.kind, "text": r.text}
+        for r in paper.results.all()
+    ]
+
+
+# Words asking for values, not naming the quantity: "Hubble constant measurements" -> "Hubble constant".
+_ASKING = re.compile(
+    r"\b(?:measurements?|measured|values?|constraints?|bounds?|limits?|estimates?|determinations?|"
+    r"results?|over time|history|of the|the)\b",
+    re.I,
+)
+MIN_VALUES = 3  # a values-over-time table needs at least this many values to be worth offering
+
+
+@dataclass
+class QuantityValue:
+    arxiv_id: str
+    title: str
+    published: date | None
+    quantity: str
+    value: str
+    unit: str
+    kind: str
+    text: str
+    number: float | None
+    error: float | None
+
+
+def _query_key(query: str) -> str:
+    """The quantity key a query names: the whole query's key when stored results have it (a key itself, as
+    the paper page links it: "age of the universe" keeps its "of the"), else the key of the query without
+    its asking words."""
+    whole = quantity_key(query)
+    if whole and Result.objects.filter(quantity_key=whole).exists():
+        return whole
+    return quantity_key(_ASKING.sub(" ", query).strip())
+
+
+def quantity_values(query: str, *, limit: int = 500) -> tuple[str, list[QuantityValue]]:
+    """(quantity key, its values oldest first) for a query naming a quantity ("Hubble constant
+    measurements", "H_0", "sigma_8 constraints"); ("", []) when no stored result names it."""
+    key = _query_key(query)
+    if not key:
+        return "", []
+    rows = (
+        Result.objects.filter(quantity_key=key)
+        .select_related("paper")
+        .order_by("paper__first_submitted", "paper_id", "start")[:limit]
+    )
+    return key, [
+        QuantityValue(
+            arxiv_id=r.paper.arxiv_id,
+            title=r.paper.title,
+            published=r.paper.first_submitted,
+            quantity=r.quantity,
+            value=r.value,
+            unit=r.unit,
+            kind=r.kind,
+            text=r.text,
+            number=r.number,
+            error=r.error,
+        )
+        for r in rows
+    ]
+
+
+def quantity_offer(query: str) -> tuple[str, int] | None:
+    """(quantity key, number of values) when the query names a quantity with at least MIN_VALUES stored
+    values: the search page then offers its values-over-time table."""
+    key = _query_key(query)
+    if not key:
+        return None
+    count = Result.objects.filter(quantity_key=key).count()
+    return (key, count) if count >= MIN_VALUES else None
