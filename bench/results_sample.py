@@ -31,7 +31,7 @@ def sample(corpus: Path, *, seed: int = SEED, scale: int = 1, exclude: frozenset
     from physlit.harvest.records import clean_text  # plain function: no Django setup needed
 
     rows = []
-    with (gzip.open(corpus, "rt") if corpus.suffix == ".gz" else corpus.open()) as lines:
+    with gzip.open(corpus, "rt") if corpus.suffix == ".gz" else corpus.open() as lines:
         for line in lines:
             record = json.loads(line)
             rows.append(

@@ -395,11 +395,8 @@ def _is_name(view: str, start: int, end: int, value: str) -> bool:
     return False
 
 
-def results_find(abstract: str) -> list[Found]:
-    """The quantitative results `abstract` reports, in order of their value's start."""
-    view, where = _view(abstract)
-    sentences = sentence_spans(abstract) or [(0, len(abstract))]
-    found: list[Found] = []
+def _candidates(view: str):
+    """Every number expression of the view, ranges joined: (view start, view end, its text)."""
     taken_until = 0
     for match in _VALUE.finditer(view):
         vs, ve = match.start(), match.end()
@@ -425,10 +422,38 @@ def results_find(abstract: str) -> list[Found]:
                     ve = second.end()
                     value_view = view[vs:ve]
         taken_until = ve
+        yield vs, ve, value_view
+
+
+def results_find(abstract: str) -> list[Found]:
+    """The quantitative results `abstract` reports, in order of their value's start."""
+    view, where = _view(abstract)
+    sentences = sentence_spans(abstract) or [(0, len(abstract))]
+    found: list[Found] = []
+    for vs, ve, value_view in _candidates(view):
         result = _judge(abstract, view, where, sentences, vs, ve, value_view)
         if result:
             found.append(result)
     return found
+
+
+def value_candidates(abstract: str) -> list[tuple[int, int, str]]:
+    """Every number expression of `abstract`, result or not, as (start, end, unit): abstract[start:end] is
+    the verbatim value (uncertainties and a "\\times 10^n" included, no "$" at its ends), `unit` the
+    verbatim unit after it or "". The tagger decides which of them are results; these give the spans."""
+    view, where = _view(abstract)
+    out = []
+    for vs, ve, _ in _candidates(view):
+        start, end = where[vs], where[ve - 1] + 1
+        while end > start and abstract[end - 1] in "$ ":
+            end -= 1
+        unit, _ = _unit_at(view, ve)
+        unit_verbatim = ""
+        if unit:
+            us = _unit_start(view, ve)
+            unit_verbatim = abstract[where[us] : where[us + len(unit) - 1] + 1].strip("$ ")
+        out.append((start, end, unit_verbatim))
+    return out
 
 
 def _judge(
@@ -806,7 +831,7 @@ def value_number(value: str) -> tuple[float | None, float | None]:
     power = _POWER_OF_TEN.search(text)
     if power:
         exponent = _float(power.group(1) or power.group(2))
-        if exponent is None:
+        if exponent is None or abs(exponent) > 300:  # beyond a float ("10^{1000}" in a bound on a rate)
             return None, None
         scale = 10.0**exponent
         if power.start() == 0 or not re.search(r"\d", text[: power.start()]):  # a bare 10^6 (± ...)

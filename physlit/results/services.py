@@ -22,7 +22,7 @@ from django.db import transaction
 from physlit.corpus.models import Paper
 from physlit.registry.current import CurrentSlot
 from physlit.results.models import Extraction, Result
-from physlit.results.patterns import Found, quantity_key, results_find, value_number
+from physlit.results.patterns import Found, quantity_key, results_find, value_candidates, value_number
 from physlit.text.sentences import sentence_spans
 
 BATCH = 256
@@ -57,18 +57,29 @@ _slot = CurrentSlot(_find, _load, check_seconds=0.0)
 
 
 def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> list[Found]:
-    """Results from a tagger's labelled character spans ("value:<kind>", "quantity", "unit"): each value
-    takes the unit span that follows it closely and the nearest quantity span before it in its sentence
-    (else the nearest after it); `text` is the value's sentence."""
+    """Results from a tagger's labelled character spans ("value:<kind>", "quantity", "unit"). The tagger says
+    which numbers are results; each value's extent is that of the number expression it falls in
+    (patterns.value_candidates: uncertainties and powers of ten included, which a tagger trained on a few
+    hundred abstracts cuts short), and its unit the unit span that follows it closely, else the expression's
+    own. The quantity is the nearest quantity span before it in its sentence (else the nearest after it);
+    `text` is the value's sentence."""
     sentences = sentence_spans(abstract) or [(0, len(abstract))]
+    candidates = value_candidates(abstract)
     quantities = [(s, e) for label, s, e in spans if label == "quantity"]
     units = [(s, e) for label, s, e in spans if label == "unit"]
-    found = []
+    found: list[Found] = []
     for label, start, end in spans:
         if not label.startswith("value:"):
             continue
+        inside = [c for c in candidates if c[0] < end and start < c[1]]
+        candidate_unit = ""
+        if inside:
+            start, end = min(c[0] for c in inside), max(c[1] for c in inside)
+            candidate_unit = inside[-1][2]
+        if found and found[-1].start < end and start < found[-1].end:
+            continue  # two tagged pieces of one expression: one result
         s_start, s_end = next(((a, b) for a, b in sentences if a <= start < b), (0, len(abstract)))
-        unit = next((abstract[a:b] for a, b in units if end <= a <= end + 3), "")
+        unit = next((abstract[a:b] for a, b in units if end <= a <= end + 3), candidate_unit)
         before = [(a, b) for a, b in quantities if s_start <= a and b <= start]
         after = [(a, b) for a, b in quantities if a >= end and b <= s_end]
         quantity = abstract[slice(*before[-1])] if before else abstract[slice(*after[0])] if after else ""
@@ -170,6 +181,19 @@ class ExtractReport:
         )
 
 
+def _one_by_one(extractor: Extractor, papers: list[Paper], log: Callable[[str], None]) -> tuple[list, list]:
+    """(papers read, their results), each paper read alone; a paper the extractor fails on is logged and
+    left unread (no Extraction row), so it is tried again next time."""
+    kept, found = [], []
+    for paper in papers:
+        try:
+            found.append(extractor.find([paper.abstract])[0])
+            kept.append(paper)
+        except Exception as exc:
+            log(f"[results] paper {paper.pk}: {type(exc).__name__}: {exc} (left unread)")
+    return kept, found
+
+
 def papers_results_extract(
     paper_ids: Sequence[int], *, log: Callable[[str], None] = print, batch: int = BATCH
 ) -> ExtractReport:
@@ -181,7 +205,10 @@ def papers_results_extract(
     for offset in range(0, len(paper_ids), batch):
         chunk = list(paper_ids[offset : offset + batch])
         papers = list(Paper.objects.filter(pk__in=chunk).only("pk", "abstract"))
-        found = extractor.find([p.abstract for p in papers])
+        try:
+            found = extractor.find([p.abstract for p in papers])
+        except Exception:  # one abstract the extractor cannot read must not stop the corpus: find it
+            papers, found = _one_by_one(extractor, papers, log)
         rows = [
             Result(
                 paper_id=paper.pk,

@@ -184,3 +184,8 @@ def test_quantity_key_unifies_other_well_known_quantities():
     assert quantity_key(r"$\sum m_\nu$") == quantity_key("neutrino mass sum") == "neutrino mass sum"
     assert quantity_key("dust masses") == "dust mass"
     assert quantity_key("") == ""
+
+
+def test_a_power_of_ten_beyond_a_float_gives_no_number_instead_of_failing():
+    assert value_number("10^{1000}") == (None, None)
+    assert value_number("2\\times10^{-400}") == (None, None)

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.core.management import CommandError, call_command
 
+from physlit.corpus.models import Paper
 from physlit.harvest.upsert import papers_upsert
 from physlit.registry.models import ModelVersion
 from physlit.results.models import Extraction, Result
@@ -136,3 +137,22 @@ def test_train_tagger_on_hand_labels_then_promoted_it_reads_every_paper(
     assert set(Extraction.objects.values_list("method", flat=True)) == {"tagger"}
     assert set(Extraction.objects.values_list("version_id", flat=True)) == {version.pk}
     assert papers_unread() == []
+
+
+def test_a_paper_the_extractor_fails_on_is_logged_and_the_others_are_stored(monkeypatch):
+    store(
+        ("2401.00001", H0.format("73.2 \\pm 1.3"), date(2024, 1, 1)), ("2401.00002", "BOOM", date(2024, 1, 2))
+    )
+    real = results_find
+
+    def fragile(text):
+        if text == "BOOM":
+            raise ValueError("cannot read this")
+        return real(text)
+
+    monkeypatch.setattr("physlit.results.services.results_find", fragile)
+    lines = []
+    report = papers_results_extract(papers_unread(), log=lines.append)
+    assert report.results == 1 and Result.objects.count() == 1
+    assert any("ValueError: cannot read this (left unread)" in line for line in lines)
+    assert [p for p in papers_unread()] == [Paper.objects.get(arxiv_id="2401.00002").pk]
