@@ -112,14 +112,19 @@ def _transformer_dir(root: Path) -> Path:
     return root
 
 
-def model_load(root: Path, device):
-    """(model, tokenizer) of the transformer inside a sentence-transformers folder, fp32 on `device`."""
+def model_load(root: Path, device, *, attention_dropout: float | None = None):
+    """(model, tokenizer) of the transformer inside a sentence-transformers folder, fp32 on `device`.
+
+    attention_dropout: replaces the config's attention dropout for training. On CPU, PyTorch's fused
+    attention (SDPA) has no kernel for dropout inside attention and falls back to a slow one: 0.0 made
+    MiniLM's training steps 2.2x faster at 384 tokens (2.9 -> 6.4 examples/s, bf16 autocast, 2 cores)."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
     folder = _transformer_dir(Path(root))
     tokenizer = AutoTokenizer.from_pretrained(folder)
-    model = AutoModel.from_pretrained(folder, dtype=torch.float32).to(device)
+    extra = {} if attention_dropout is None else {"attention_probs_dropout_prob": attention_dropout}
+    model = AutoModel.from_pretrained(folder, dtype=torch.float32, **extra).to(device)
     return model, tokenizer
 
 

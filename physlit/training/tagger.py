@@ -141,7 +141,7 @@ def tagger_train(
         f"tagger: {len(hand)} hand-labelled + {len(weak):,} pattern-labelled training papers, "
         f"{len(validation)} held out, {config.epochs} epochs, on {device}, base {base}"
     )
-    model, tokenizer = model_load(base, device)
+    model, tokenizer = model_load(base, device, attention_dropout=0.0)
     train_deadline = None if deadline is None else deadline - SCORING_MARGIN_SECONDS
     head, stats = tg.tagger_fit(
         model, tokenizer, train, device=device, config=config, deadline=train_deadline, log=log
