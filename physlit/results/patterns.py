@@ -437,6 +437,20 @@ def results_find(abstract: str) -> list[Found]:
     return found
 
 
+def quantity_before(abstract: str, start: int) -> str:
+    """The name of the quantity whose value starts at `start`, read back from the value through its clause
+    (a relation sign skipped) as results_find reads it: "we measure H_0 = " -> "H_0"; "" when none."""
+    view, where = _view(abstract)
+    vs = next((i for i, w in enumerate(where) if w >= start), len(view))
+    sentences = sentence_spans(abstract) or [(0, len(abstract))]
+    s_start, _ = _sentence(sentences, start, len(abstract))
+    v_sent = next((i for i in range(len(where)) if where[i] >= s_start), 0)
+    left_all = view[v_sent:vs]
+    clause_left = left_all[_clause_start(left_all) :]
+    rel = _REL.search(clause_left)
+    return _quantity(clause_left[: rel.start()] if rel else clause_left)[0].strip()
+
+
 def value_candidates(abstract: str) -> list[tuple[int, int, str]]:
     """Every number expression of `abstract`, result or not, as (start, end, unit): abstract[start:end] is
     the verbatim value (uncertainties and a "\\times 10^n" included, no "$" at its ends), `unit` the

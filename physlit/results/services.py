@@ -22,7 +22,14 @@ from django.db import transaction
 from physlit.corpus.models import Paper
 from physlit.registry.current import CurrentSlot
 from physlit.results.models import Extraction, Result
-from physlit.results.patterns import Found, quantity_key, results_find, value_candidates, value_number
+from physlit.results.patterns import (
+    Found,
+    quantity_before,
+    quantity_key,
+    results_find,
+    value_candidates,
+    value_number,
+)
 from physlit.text.sentences import sentence_spans
 
 BATCH = 256
@@ -57,12 +64,14 @@ _slot = CurrentSlot(_find, _load, check_seconds=0.0)
 
 
 def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> list[Found]:
-    """Results from a tagger's labelled character spans ("value:<kind>", "quantity", "unit"). The tagger says
-    which numbers are results; each value's extent is that of the number expression it falls in
-    (patterns.value_candidates: uncertainties and powers of ten included, which a tagger trained on a few
-    hundred abstracts cuts short), and its unit the unit span that follows it closely, else the expression's
-    own. The quantity is the nearest quantity span before it in its sentence (else the nearest after it);
-    `text` is the value's sentence."""
+    """Results from a tagger's labelled character spans ("value:<kind>", "quantity", "unit").
+
+    The tagger says which numbers are results. Each value's extent is that of the number expression it falls
+    in (patterns.value_candidates: uncertainties and powers of ten included, which a tagger trained on a few
+    hundred abstracts cuts short); its unit is the expression's own (the unit lexicon reads "km s^{-1}
+    Mpc^{-1}" whole), else the tagger's unit span right after it. The quantity is the nearest quantity span
+    before it in its sentence (else the nearest after it), else the name the patterns read back from the
+    value (patterns.quantity_before). `text` is the value's sentence."""
     sentences = sentence_spans(abstract) or [(0, len(abstract))]
     candidates = value_candidates(abstract)
     quantities = [(s, e) for label, s, e in spans if label == "quantity"]
@@ -79,10 +88,11 @@ def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> li
         if found and found[-1].start < end and start < found[-1].end:
             continue  # two tagged pieces of one expression: one result
         s_start, s_end = next(((a, b) for a, b in sentences if a <= start < b), (0, len(abstract)))
-        unit = next((abstract[a:b] for a, b in units if end <= a <= end + 3), candidate_unit)
+        unit = candidate_unit or next((abstract[a:b] for a, b in units if end <= a <= end + 3), "")
         before = [(a, b) for a, b in quantities if s_start <= a and b <= start]
         after = [(a, b) for a, b in quantities if a >= end and b <= s_end]
         quantity = abstract[slice(*before[-1])] if before else abstract[slice(*after[0])] if after else ""
+        quantity = quantity or quantity_before(abstract, start)  # the tagger rarely tags quantities
         value = abstract[start:end]
         number, error = value_number(value)
         found.append(

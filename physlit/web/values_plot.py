@@ -168,8 +168,10 @@ def values_plot(values: Sequence) -> ValuesPlot | None:
 
 
 def _unit_key(unit: str) -> str:
-    """Units written alike compare alike: "km s$^{-1}$ Mpc$^{-1}$" is "km s^{-1} Mpc^{-1}"."""
-    return re.sub(r"[\s${}]|\\(?:mathrm|rm|text)\b", "", unit)
+    """Units written alike compare alike: "km s$^{-1}$ Mpc$^{-1}$", "\\mathrm{km\\,s^{-1}\\,Mpc^{-1}}" and
+    "km/s/Mpc" are one unit."""
+    text = re.sub(r"\\[,;:! ]|~|\\(?:mathrm|rm|text)\b|[\s${}]", "", unit).replace("−", "-")
+    return re.sub(r"/([A-Za-z]+)", r"\1^-1", text)
 
 
 def _x_axis(dates: list[date]):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from physlit.results.patterns import KINDS, Found, quantity_key, results_find, value_number
+from physlit.results.patterns import KINDS, Found, quantity_before, quantity_key, results_find, value_number
 
 
 def one(abstract: str) -> Found:
@@ -189,3 +189,9 @@ def test_quantity_key_unifies_other_well_known_quantities():
 def test_a_power_of_ten_beyond_a_float_gives_no_number_instead_of_failing():
     assert value_number("10^{1000}") == (None, None)
     assert value_number("2\\times10^{-400}") == (None, None)
+
+
+def test_quantity_before_reads_the_name_back_from_a_value():
+    abstract = "We measure the Hubble constant H_0 = 73.2 \\pm 1.3 km/s/Mpc from lensed quasars."
+    assert quantity_before(abstract, abstract.index("73.2")) == "H_0"
+    assert quantity_key(quantity_before(abstract, abstract.index("73.2"))) == "hubble constant"

@@ -197,13 +197,14 @@ def test_values_page_plots_each_value_in_the_common_unit_and_lists_them_all(clie
     html = response.content.decode()
     assert re.search(r"<h1[^>]*>H_0 over time</h1>", html)
     svg = svg_of(html)
-    # The three values in km s^-1 Mpc^-1 (however the $ are placed) are plotted; the km/s/Mpc bound is not.
-    assert svg.count('class="marker"') == 3 and svg.count("<circle") == 3
-    assert svg.count('class="error"') == 3  # each of the three has an uncertainty
-    assert svg.count('href="/papers/') == 3
-    assert "1 value not plotted" in html
+    # km s^-1 Mpc^-1 however the $ are placed, and km/s/Mpc, are one unit: all four values are plotted, the
+    # three measurements as circles with their uncertainty, the bound as a triangle.
+    assert svg.count('class="marker"') == 4 and svg.count("<circle") == 3 and svg.count("<polygon") == 1
+    assert svg.count('class="error"') == 3
+    assert svg.count('href="/papers/') == 4
+    assert "not plotted" not in html
     # Years on the x axis, a linear y axis (67 to 73 spans less than two decades).
-    assert re.findall(r'text-anchor="middle">(\d{4})</text>', svg) == ["2017", "2018", "2019", "2020"]
+    assert re.findall(r'text-anchor="middle">(\d{4})</text>', svg) == ["2017", "2018", "2019", "2020", "2021"]
     # The table lists every value oldest first, with its paper and the sentence stating it.
     table = html[html.index('<table class="values-table">') :]
     dates = re.findall(r'<time datetime="([\d-]+)">', table)
@@ -300,3 +301,16 @@ def test_search_offers_nothing_for_fewer_values_or_other_queries(client, indexed
     assert "values-offer" not in client.get("/", {"q": "black holes"}).content.decode()
     Result.objects.filter(paper__arxiv_id__in=["1603.00001", "1807.00002"]).delete()
     assert "values-offer" not in client.get("/", {"q": "Hubble constant"}).content.decode()
+
+
+def test_one_unit_written_several_ways_is_plotted_together():
+    from physlit.web.values_plot import _unit_key
+
+    spellings = [
+        "km s$^{-1}$ Mpc$^{-1}$",
+        "km/s/Mpc",
+        "\\mathrm{km\\,s^{-1}\\,Mpc^{-1}}",
+        "km s^{-1} Mpc^{-1}",
+    ]
+    assert len({_unit_key(u) for u in spellings}) == 1
+    assert _unit_key("km/s") != _unit_key("km s^{-1} Mpc^{-1}")
