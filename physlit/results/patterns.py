@@ -955,8 +955,10 @@ def quantity_key(quantity: str) -> str:
     text = re.sub(r"\\(?:mathrm|rm|text|textrm|mathit|mathcal|mathbf|rm|it|bf|left|right|,|;|!)\b", " ", text)
     text = re.sub(r"\\([A-Za-z]+)", r"\1", text)  # \sigma -> sigma, \sum -> sum
     text = text.lower().replace("-", "-")
-    # symbols: H_0, H_{0}, sigma_8 -> h0, sigma8 (joined to the letters before the subscript)
-    text = re.sub(r"\s*[_^]\s*\{?\s*([a-z0-9,]+)\s*\}?", r"\1", text)
+    # symbols: H_0, H_{0}, sigma_8 -> h0, sigma8 (joined to the letters before the subscript); a superscript
+    # stays marked: H^0 (neutral hydrogen) is not H_0
+    text = re.sub(r"\s*_\s*\{?\s*([a-z0-9,]+)\s*\}?", r"\1", text)
+    text = re.sub(r"\s*\^\s*\{?\s*([a-z0-9,+-]+)\s*\}?", r"^\1", text)
     text = re.sub(r"[{}()\[\]\"'`]", " ", text)
     text = re.sub(r"\s+", " ", text).strip(" .,;:")
     text = _ARTICLE.sub("", text)

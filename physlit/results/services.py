@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -325,11 +326,23 @@ def quantity_values(query: str, *, limit: int = 500) -> tuple[str, list[Quantity
     ]
 
 
+def quantity_name(quantities: Iterable[str]) -> str:
+    """The name to show for one quantity, from the names its papers give it: the words used most often
+    ("Hubble constant" before "H_0", however often the symbol is written), else the most common symbol in
+    $...$ for KaTeX; "" without one."""
+    names = Counter(q.strip() for q in quantities if q.strip())
+    if not names:
+        return ""
+    worded = [n for n, _ in names.most_common() if re.fullmatch(r"[A-Za-z][A-Za-z -]{3,}", n)]
+    name = worded[0] if worded else names.most_common(1)[0][0]
+    return f"${name}$" if re.search(r"[_^\\]", name) and "$" not in name else name
+
+
 def quantity_offer(query: str) -> tuple[str, int] | None:
-    """(quantity key, number of values) when the query names a quantity with at least MIN_VALUES stored
-    values: the search page then offers its values-over-time table."""
+    """(the quantity's name, number of values) when the query names a quantity with at least MIN_VALUES
+    stored values: the search page then offers its values-over-time table."""
     key = _query_key(query)
     if not key:
         return None
-    count = Result.objects.filter(quantity_key=key).count()
-    return (key, count) if count >= MIN_VALUES else None
+    names = list(Result.objects.filter(quantity_key=key).values_list("quantity", flat=True)[:1000])
+    return (quantity_name(names) or key, len(names)) if len(names) >= MIN_VALUES else None

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from physlit.results.services import quantity_name as results_quantity_name
+
 WIDTH, HEIGHT = 720, 300
 LEFT, RIGHT = 64, 16  # room for the y labels on the left, for the last x label on the right
 TOP, BASELINE = 12, 264  # points lie between; year labels below
@@ -54,9 +56,8 @@ def value_tex(value: str, unit: str = "") -> str:
 
 
 def quantity_name(values: Sequence) -> str:
-    """The name the papers give the quantity most often ("Hubble constant" over "H_0"); "" without one."""
-    names = Counter(v.quantity.strip() for v in values if v.quantity.strip())
-    return names.most_common(1)[0][0] if names else ""
+    """The name to head the page with (physlit.results.services.quantity_name of the values' names)."""
+    return results_quantity_name(v.quantity for v in values)
 
 
 # --- the plot ---------------------------------------------------------------------------------------------

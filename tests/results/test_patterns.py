@@ -195,3 +195,7 @@ def test_quantity_before_reads_the_name_back_from_a_value():
     abstract = "We measure the Hubble constant H_0 = 73.2 \\pm 1.3 km/s/Mpc from lensed quasars."
     assert quantity_before(abstract, abstract.index("73.2")) == "H_0"
     assert quantity_key(quantity_before(abstract, abstract.index("73.2"))) == "hubble constant"
+
+
+def test_a_superscript_is_not_a_subscript_in_quantity_keys():
+    assert quantity_key("H^0") != quantity_key("H_0") == "hubble constant"

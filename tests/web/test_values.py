@@ -195,7 +195,7 @@ def test_values_page_plots_each_value_in_the_common_unit_and_lists_them_all(clie
     response = client.get("/values", {"q": "Hubble constant"})
     assert response.status_code == 200
     html = response.content.decode()
-    assert re.search(r"<h1[^>]*>H_0 over time</h1>", html)
+    assert re.search(r"<h1[^>]*>Hubble constant over time</h1>", html)  # words before the symbol H_0
     svg = svg_of(html)
     # km s^-1 Mpc^-1 however the $ are placed, and km/s/Mpc, are one unit: all four values are plotted, the
     # three measurements as circles with their uncertainty, the bound as a triangle.
@@ -291,10 +291,11 @@ def test_value_tex_sets_tex_as_math_and_leaves_plain_values_plain():
 
 def test_search_offers_the_values_of_a_quantity_with_three_or_more(client, indexed, extracted):
     html = client.get("/", {"q": "Hubble constant measurements"}).content.decode()
-    offer = re.search(r'<p class="values-offer"><a href="([^"]+)">([^<]+)</a></p>', html)
+    offer = re.search(r'<p class="values-offer"><a href="([^"]+)">(.+?)</a></p>', html)
     assert offer is not None
     assert offer.group(1) == "/values?q=Hubble%20constant%20measurements"
-    assert offer.group(2) == "4 reported values of hubble constant — see them over time"
+    text = re.sub(r"<[^>]+>", "", offer.group(2))  # the name sits in a span KaTeX renders
+    assert text == "4 reported values of Hubble constant — see them over time"
 
 
 def test_search_offers_nothing_for_fewer_values_or_other_queries(client, indexed, extracted):
@@ -314,3 +315,14 @@ def test_one_unit_written_several_ways_is_plotted_together():
     ]
     assert len({_unit_key(u) for u in spellings}) == 1
     assert _unit_key("km/s") != _unit_key("km s^{-1} Mpc^{-1}")
+
+
+def test_a_quantity_known_only_by_its_symbol_is_headed_in_tex():
+    from physlit.web.values_plot import quantity_name
+
+    def named(*quantities):
+        return [QuantityValue("x", "t", None, q, "1", "", "measurement", "", 1.0, None) for q in quantities]
+
+    assert quantity_name(named("H_0", "H_0", "Hubble constant")) == "Hubble constant"
+    assert quantity_name(named("\\sigma_8", "\\sigma_8", "S")) == "$\\sigma_8$"
+    assert quantity_name(named()) == ""
