@@ -437,18 +437,32 @@ def results_find(abstract: str) -> list[Found]:
     return found
 
 
-def quantity_before(abstract: str, start: int) -> str:
-    """The name of the quantity whose value starts at `start`, read back from the value through its clause
-    (a relation sign skipped) as results_find reads it: "we measure H_0 = " -> "H_0"; "" when none."""
+def _clause_before(abstract: str, start: int) -> str:
+    """The view's text of the clause that leads up to the value starting at `start`."""
     view, where = _view(abstract)
     vs = next((i for i, w in enumerate(where) if w >= start), len(view))
     sentences = sentence_spans(abstract) or [(0, len(abstract))]
     s_start, _ = _sentence(sentences, start, len(abstract))
     v_sent = next((i for i in range(len(where)) if where[i] >= s_start), 0)
     left_all = view[v_sent:vs]
-    clause_left = left_all[_clause_start(left_all) :]
-    rel = _REL.search(clause_left)
-    return _quantity(clause_left[: rel.start()] if rel else clause_left)[0].strip()
+    return left_all[_clause_start(left_all) :]
+
+
+def quantity_before(abstract: str, start: int) -> str:
+    """The name of the quantity whose value starts at `start`, read back from the value through its clause
+    (a relation sign skipped) as results_find reads it: "we measure H_0 = " -> "H_0"; "" when none."""
+    clause = _clause_before(abstract, start)
+    rel = _REL.search(clause)
+    return _quantity(clause[: rel.start()] if rel else clause)[0].strip()
+
+
+def bound_before(abstract: str, start: int) -> str | None:
+    """ "upper_bound" or "lower_bound" when a relation sign right before the value says so ("< 1.2",
+    "\\gtrsim 10^6"), else None: the sign decides a value's kind (docs/results-labelling.md)."""
+    rel = _REL.search(_clause_before(abstract, start))
+    if rel is None:
+        return None
+    return "upper_bound" if rel.group("upper") else "lower_bound" if rel.group("lower") else None
 
 
 def value_candidates(abstract: str) -> list[tuple[int, int, str]]:

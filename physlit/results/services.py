@@ -25,6 +25,7 @@ from physlit.registry.current import CurrentSlot
 from physlit.results.models import Extraction, Result
 from physlit.results.patterns import (
     Found,
+    bound_before,
     quantity_before,
     quantity_key,
     results_find,
@@ -34,6 +35,12 @@ from physlit.results.patterns import (
 from physlit.text.sentences import sentence_spans
 
 BATCH = 256
+_NUMBER = re.compile(
+    r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|"
+    r"hundred|thousand|million|billion|half|third|quarter|dozen|twice|double|triple|fourfold|threefold|"
+    r"twofold|tenfold)\b",
+    re.I,
+)
 
 
 # --- the extractor ------------------------------------------------------------------------------------------
@@ -72,7 +79,9 @@ def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> li
     hundred abstracts cuts short); its unit is the expression's own (the unit lexicon reads "km s^{-1}
     Mpc^{-1}" whole), else the tagger's unit span right after it. The quantity is the nearest quantity span
     before it in its sentence (else the nearest after it), else the name the patterns read back from the
-    value (patterns.quantity_before). `text` is the value's sentence."""
+    value (patterns.quantity_before). The kind is the tagger's unless a relation sign right before the value
+    says it is a bound (patterns.bound_before). A span without a digit or a number word is no value.
+    `text` is the value's sentence."""
     sentences = sentence_spans(abstract) or [(0, len(abstract))]
     candidates = value_candidates(abstract)
     quantities = [(s, e) for label, s, e in spans if label == "quantity"]
@@ -88,6 +97,8 @@ def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> li
             candidate_unit = inside[-1][2]
         if found and found[-1].start < end and start < found[-1].end:
             continue  # two tagged pieces of one expression: one result
+        if not _NUMBER.search(abstract[start:end]):
+            continue  # a value is a number ("1.2", "10^6") or a number word ("two"), never a lone "/"
         s_start, s_end = next(((a, b) for a, b in sentences if a <= start < b), (0, len(abstract)))
         unit = candidate_unit or next((abstract[a:b] for a, b in units if end <= a <= end + 3), "")
         before = [(a, b) for a, b in quantities if s_start <= a and b <= start]
@@ -101,7 +112,7 @@ def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> li
                 quantity=quantity,
                 value=value,
                 unit=unit,
-                kind=label.split(":", 1)[1],
+                kind=bound_before(abstract, start) or label.split(":", 1)[1],
                 text=abstract[s_start:s_end].strip(),
                 start=start,
                 end=end,

@@ -156,3 +156,18 @@ def test_a_paper_the_extractor_fails_on_is_logged_and_the_others_are_stored(monk
     assert report.results == 1 and Result.objects.count() == 1
     assert any("ValueError: cannot read this (left unread)" in line for line in lines)
     assert [p for p in papers_unread()] == [Paper.objects.get(arxiv_id="2401.00002").pk]
+
+
+def test_tagged_spans_become_whole_values_with_the_signs_kind_and_a_lone_slash_is_no_value():
+    from physlit.results.services import found_from_spans
+
+    abstract = "We find $\\Delta \\ln Z \\lesssim 1.8$ and H_0 = 73.2 \\pm 1.3 km/s/Mpc, i.e. a km / s ratio."
+    at = abstract.index
+    spans = [
+        ("value:measurement", at("1.8"), at("1.8") + 3),
+        ("value:measurement", at("73.2"), at("73.2") + 4),  # the tagger cut the uncertainty off
+        ("value:measurement", at(" / ") + 1, at(" / ") + 2),  # "/": not a number
+    ]
+    found = found_from_spans(abstract, spans)
+    assert [(f.value, f.kind) for f in found] == [("1.8", "upper_bound"), ("73.2 \\pm 1.3", "measurement")]
+    assert found[1].unit == "km/s/Mpc" and found[1].quantity == "H_0" and found[1].error == 1.3
