@@ -453,7 +453,18 @@ def quantity_before(abstract: str, start: int) -> str:
     (a relation sign skipped) as results_find reads it: "we measure H_0 = " -> "H_0"; "" when none."""
     clause = _clause_before(abstract, start)
     rel = _REL.search(clause)
-    return _quantity(clause[: rel.start()] if rel else clause)[0].strip()
+    before = clause[: rel.start()] if rel else clause
+    quantity = _quantity(before)[0].strip()
+    if quantity and len(quantity) <= 3:  # a bare symbol: keep the name written before it, if any
+        words = before.rstrip()[: -len(quantity)].split()
+        named = []
+        while words and len(named) < 3 and re.fullmatch(r"[A-Za-z][A-Za-z-]*", words[-1]):
+            if words[-1].lower() in _STOP:
+                break
+            named.insert(0, words.pop())
+        if named:
+            quantity = " ".join([*named, quantity])
+    return quantity
 
 
 def bound_before(abstract: str, start: int) -> str | None:
@@ -929,7 +940,7 @@ _ALIASES = {
     "sum of neutrino mass": "neutrino mass sum",
     "neutrino mass sum": "neutrino mass sum",
     "total neutrino mass": "neutrino mass sum",
-    "r": "tensor-to-scalar ratio",
+    # not a bare "r": radii, ratios and distances are written r too
     "tensor-to-scalar ratio": "tensor-to-scalar ratio",
     "tensor to scalar ratio": "tensor-to-scalar ratio",
     "ns": "spectral index",
@@ -992,4 +1003,9 @@ def quantity_key(quantity: str) -> str:
         joined = "".join(words)
         if joined in _ALIASES and len(joined) <= 8:
             return _ALIASES[joined]
+        # a well-known name inside a longer phrase: "the minimum tensor-to-scalar ratio", "limit on the
+        # Hubble constant" (names of several words only: a symbol inside a phrase may be anything)
+        inside = [a for a in _ALIASES if " " in a and re.search(rf"(?<![\w-]){re.escape(a)}(?![\w-])", text)]
+        if inside:
+            return _ALIASES[max(inside, key=len)]
     return text

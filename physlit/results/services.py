@@ -104,7 +104,8 @@ def found_from_spans(abstract: str, spans: Sequence[tuple[str, int, int]]) -> li
         before = [(a, b) for a, b in quantities if s_start <= a and b <= start]
         after = [(a, b) for a, b in quantities if a >= end and b <= s_end]
         quantity = abstract[slice(*before[-1])] if before else abstract[slice(*after[0])] if after else ""
-        quantity = quantity or quantity_before(abstract, start)  # the tagger rarely tags quantities
+        if len(quantity) <= 3:  # none, or a bare symbol: the patterns read the name (and symbol) back
+            quantity = quantity_before(abstract, start) or quantity
         value = abstract[start:end]
         number, error = value_number(value)
         found.append(

@@ -177,7 +177,8 @@ def test_quantity_key_unifies_hubble_constant_spellings(spelling):
 def test_quantity_key_unifies_other_well_known_quantities():
     assert quantity_key(r"\sigma_8") == quantity_key("σ8") == quantity_key("σ_8") == "sigma8"
     assert quantity_key("S_8") == "s8"
-    assert quantity_key("tensor-to-scalar ratio r") == quantity_key("r") == "tensor-to-scalar ratio"
+    assert quantity_key("tensor-to-scalar ratio r") == "tensor-to-scalar ratio"
+    assert quantity_key("r") == "r"  # alone, r is as often a radius or a distance
     assert quantity_key("critical temperature T_c") == quantity_key("T_c") == "critical temperature"
     assert quantity_key("spectral index n_s") == quantity_key("n_s") == "spectral index"
     assert quantity_key("graviton mass") == quantity_key("m_g") == "graviton mass"
@@ -193,9 +194,22 @@ def test_a_power_of_ten_beyond_a_float_gives_no_number_instead_of_failing():
 
 def test_quantity_before_reads_the_name_back_from_a_value():
     abstract = "We measure the Hubble constant H_0 = 73.2 \\pm 1.3 km/s/Mpc from lensed quasars."
-    assert quantity_before(abstract, abstract.index("73.2")) == "H_0"
+    assert quantity_before(abstract, abstract.index("73.2")) == "Hubble constant H_0"
     assert quantity_key(quantity_before(abstract, abstract.index("73.2"))) == "hubble constant"
 
 
 def test_a_superscript_is_not_a_subscript_in_quantity_keys():
     assert quantity_key("H^0") != quantity_key("H_0") == "hubble constant"
+
+
+def test_a_bare_symbol_keeps_the_name_written_before_it():
+    abstract = "We constrain the tensor-to-scalar ratio r < 0.036 and the radius r = 5 km."
+    assert quantity_before(abstract, abstract.index("0.036")) == "tensor-to-scalar ratio r"
+    assert quantity_key(quantity_before(abstract, abstract.index("0.036"))) == "tensor-to-scalar ratio"
+    assert quantity_key(quantity_before(abstract, abstract.index("5 km"))) == "radius r"
+
+
+def test_a_well_known_name_inside_a_longer_phrase_is_that_quantity():
+    assert quantity_key("the minimum tensor-to-scalar ratio r") == "tensor-to-scalar ratio"
+    assert quantity_key("upper limit on the Hubble constant") == "hubble constant"
+    assert quantity_key("limit r") == "limit r"  # a symbol inside a phrase may be anything
