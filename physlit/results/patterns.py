@@ -457,7 +457,7 @@ def quantity_before(abstract: str, start: int) -> str:
     quantity = _quantity(before)[0].strip()
     if quantity and len(quantity) <= 3:  # a bare symbol: keep the name written before it, if any
         words = before.rstrip()[: -len(quantity)].split()
-        named = []
+        named: list[str] = []
         while words and len(named) < 3 and re.fullmatch(r"[A-Za-z][A-Za-z-]*", words[-1]):
             if words[-1].lower() in _STOP:
                 break
