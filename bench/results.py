@@ -114,6 +114,12 @@ def main() -> None:
     parser.add_argument("--train-minutes", type=float, default=0)
     parser.add_argument("--tagger", action="append", default=[], help="a tagger folder to score too")
     parser.add_argument("--speed-papers", type=int, default=600, help="abstracts timed per extractor")
+    parser.add_argument(
+        "--thresholds",
+        type=lambda text: [float(x) for x in text.split(",") if x],
+        default=[0.7, 0.9, 0.97],
+        help="value probabilities for the current tagger's precision/recall curve (comma-separated)",
+    )
     args = parser.parse_args()
     django_setup(args)
     from django.conf import settings
@@ -150,6 +156,22 @@ def main() -> None:
             return [found_from_spans(t, s) for t, s in zip(batch, tagger.spans(batch))]
 
         extractors.append((f"{label} ({settings.PHYSLIT_TAGGER_BACKEND})", find))
+    current = ModelVersion.objects.filter(kind="tagger", status="current").first()
+    if (
+        current is not None
+    ):  # the current tagger's precision/recall curve: value spans it is less sure of dropped
+        tagger = tagger_load(
+            Path(current.path),
+            backend=settings.PHYSLIT_TAGGER_BACKEND,
+            cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx",
+        )
+        for threshold in args.thresholds:
+
+            def find(batch, tagger=tagger, threshold=threshold):
+                spans = tagger.spans(batch, min_value_probability=threshold)
+                return [found_from_spans(t, s) for t, s in zip(batch, spans)]
+
+            extractors.append((f"{current.label}, value probability >= {threshold}", find))
 
     print(
         f"\n{len(labels)} hand-labelled abstracts, {sum(len(g) for g in gold)} gold values "

@@ -85,13 +85,32 @@ class Tagger:
         self.weight = head["weight"].astype(np.float32)  # (labels, hidden)
         self.bias = head["bias"].astype(np.float32)  # (labels,)
 
-    def spans(self, texts: Sequence[str]) -> list[list[Span]]:
-        """Per text, its labelled spans in order."""
+    def spans(self, texts: Sequence[str], *, min_value_probability: float = 0.0) -> list[list[Span]]:
+        """Per text, its labelled spans in order. min_value_probability: drop value spans whose tokens'
+        mean probability of being part of a value is below it (0: every argmax span; the bench's
+        precision/recall curve raises it)."""
+        value_labels = [i for i, label in enumerate(LABELS) if "value:" in label]
         out = []
         for text, (hidden, offsets) in zip(texts, self.encode_tokens(list(texts))):
-            label_ids = np.argmax(hidden @ self.weight.T + self.bias, axis=1)
-            out.append(spans_decode(offsets, label_ids, text))
+            logits = hidden @ self.weight.T + self.bias
+            spans = spans_decode(offsets, np.argmax(logits, axis=1), text)
+            if min_value_probability > 0:
+                z = np.exp(logits - logits.max(axis=1, keepdims=True))
+                p_value = z[:, value_labels].sum(axis=1) / z.sum(axis=1)  # (tokens,)
+                spans = [
+                    sp
+                    for sp in spans
+                    if not sp[0].startswith("value:")
+                    or _span_probability(sp, offsets, p_value) >= min_value_probability
+                ]
+            out.append(spans)
         return out
+
+
+def _span_probability(span: Span, offsets: Sequence[tuple[int, int]], p_value: np.ndarray) -> float:
+    """Mean of p_value (tokens,) over the tokens inside `span` (1.0 when none is)."""
+    inside = [t for t, (s, e) in enumerate(offsets) if s < e and s < span[2] and span[1] < e]
+    return float(np.mean(p_value[inside])) if inside else 1.0
 
 
 def tagger_load(folder: Path, *, backend: str, cache_dir: Path, threads: int | None = None) -> Tagger:

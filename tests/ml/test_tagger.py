@@ -69,6 +69,11 @@ def test_a_few_training_steps_learn_to_tag_values_and_serve_through_onnx(tiny_be
     assert ("value:measurement", 28, 30) in spans[1]
     found = {texts[0][s:e] for t, s, e in spans[0] if t.startswith("value")}
     assert found == {"10^6", "0.81"}
+    # the precision/recall knob: a value span is kept only when its tokens are that sure of being a value
+    assert served.spans(texts, min_value_probability=0.0) == spans
+    unsure = served.spans(texts, min_value_probability=1.01)
+    assert not any(t.startswith("value") for text_spans in unsure for t, _, _ in text_spans)
+    assert [sp for sp in unsure[0]] == [sp for sp in spans[0] if not sp[0].startswith("value")]
 
 
 def test_a_backend_without_token_states_is_refused(tiny_bert, tmp_path):
