@@ -220,7 +220,7 @@ def classifier_fit(
     are."""
     import torch
 
-    from physlit.ml.encoder_training import _embed, _optimizer
+    from physlit.ml.encoder_training import _batches, _embed, _optimizer, _stats
     from physlit.ml.training import TrainProgress
 
     index = {c: j for j, c in enumerate(labels)}
@@ -229,12 +229,7 @@ def classifier_fit(
     rows = [(t, [c for c in cats if c in index]) for t, cats in papers if cats and cats[0] in index]
     head = torch.nn.Linear(model.config.hidden_size, len(labels)).to(device)
     torch.nn.init.zeros_(head.bias)
-    rng = random.Random(config.seed)
-    batches = []
-    for _ in range(max(1, config.epochs)):
-        order = list(range(len(rows)))
-        rng.shuffle(order)
-        batches += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    batches = _batches(len(rows), config)
     head_group = {"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0}
     optimizer, schedule = _optimizer(model, config, len(batches), [head_group])
     progress = TrainProgress(
@@ -277,15 +272,7 @@ def classifier_fit(
     if corpus_primaries:
         bias = bias + prior_shift(corpus_primaries, [cats[0] for _, cats in rows], labels)
     arrays = {"weight": head.weight.detach().float().cpu().numpy(), "bias": bias.astype(np.float32)}
-    stats = {
-        "steps": progress.step,
-        "examples": progress.examples,
-        "seconds": progress.seconds,
-        "final_loss": progress.loss,
-        "device": str(device),
-        "config": asdict(config),
-    }
-    return arrays, stats
+    return arrays, asdict(_stats(progress, device, config))
 
 
 def prior_shift(corpus: Sequence[str], sample: Sequence[str], labels: Sequence[str]) -> np.ndarray:
@@ -308,10 +295,7 @@ def classifier_save(
 
     folder = Path(folder)
     (folder / ENCODER_FOLDER).mkdir()
-    model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata)
-    config_path = folder / ENCODER_FOLDER / "sentence_bert_config.json"
-    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    config["max_seq_length"] = metadata.get("max_length", config.get("max_seq_length", 128))
-    config_path.write_text(json.dumps(config, indent=2) + "\n")
+    length = metadata.get("max_length")  # the training length; else the base's
+    model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata, max_seq_length=length)
     np.savez(folder / HEAD_FILE, weight=head["weight"], bias=head["bias"])
     (folder / LABELS_FILE).write_text(json.dumps({"labels": list(labels), **metadata}, indent=2, default=str))

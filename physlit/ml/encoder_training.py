@@ -117,7 +117,7 @@ def model_load(root: Path, device, *, attention_dropout: float | None = None):
 
     attention_dropout: replaces the config's attention dropout for training. On CPU, PyTorch's fused
     attention (SDPA) has no kernel for dropout inside attention and falls back to a slow one: 0.0 made
-    MiniLM's training steps 2.2x faster at 384 tokens (2.9 -> 6.4 examples/s, bf16 autocast, 2 cores)."""
+    MiniLM's training steps 2.15x faster at 384 tokens on 2 cores (bench/train_speed.py)."""
     import torch
     from transformers import AutoModel, AutoTokenizer
 
@@ -284,7 +284,8 @@ def contrastive_train(
     return _stats(progress, device, config)
 
 
-def _stats(progress: TrainProgress, device, config: ContrastiveConfig | DistillConfig) -> TrainStats:
+def _stats(progress: TrainProgress, device, config) -> TrainStats:
+    """What a training run reports: its steps, examples, time, loss, device and `config` (a dataclass)."""
     return TrainStats(
         steps=progress.step,
         examples=progress.examples,
@@ -295,10 +296,19 @@ def _stats(progress: TrainProgress, device, config: ContrastiveConfig | DistillC
     )
 
 
-def model_save(model, tokenizer, base: Path, folder: Path, *, metadata: dict | None = None) -> None:
+def model_save(
+    model,
+    tokenizer,
+    base: Path,
+    folder: Path,
+    *,
+    metadata: dict | None = None,
+    max_seq_length: int | None = None,
+) -> None:
     """Write a sentence-transformers folder at `folder` (existing, empty): the base's module files and
     pooling config unchanged, the tuned transformer weights (safetensors) and tokenizer, and
-    physlit_training.json with `metadata`."""
+    physlit_training.json with `metadata`. `max_seq_length`: the length physlit.ml.encoder serves it at
+    (sentence_bert_config.json), when not the base's."""
     base, folder = Path(base), Path(folder)
     for name in _ST_FILES:
         if (base / name).is_file():
@@ -312,6 +322,11 @@ def model_save(model, tokenizer, base: Path, folder: Path, *, metadata: dict | N
     tokenizer.save_pretrained(target)
     if metadata is not None:
         (folder / "physlit_training.json").write_text(json.dumps(metadata, indent=2, default=str) + "\n")
+    if max_seq_length is not None:
+        config_path = folder / "sentence_bert_config.json"
+        config = json.loads(config_path.read_text()) if config_path.is_file() else {}
+        config["max_seq_length"] = max_seq_length
+        config_path.write_text(json.dumps(config, indent=2) + "\n")
 
 
 # --- query encoder: a shallower copy distilled to embed queries where the full encoder does --------------

@@ -11,7 +11,6 @@ per-token states with character offsets) and the head is a numpy matrix (head.np
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -180,16 +179,11 @@ def tagger_fit(
     examples; returns the head's arrays and training statistics. Stops at the deadline."""
     import torch
 
-    from physlit.ml.encoder_training import _bf16_autocast, _optimizer
+    from physlit.ml.encoder_training import _batches, _bf16_autocast, _optimizer, _stats
     from physlit.ml.training import TrainProgress
 
     head = torch.nn.Linear(model.config.hidden_size, len(LABELS)).to(device)
-    rng = random.Random(config.seed)
-    batches = []
-    for _ in range(max(1, config.epochs)):
-        order = list(range(len(examples)))
-        rng.shuffle(order)
-        batches += [order[i : i + config.batch_size] for i in range(0, len(order), config.batch_size)]
+    batches = _batches(len(examples), config)
     head_group = {"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0}
     optimizer, schedule = _optimizer(model, config, len(batches), [head_group])
     progress = TrainProgress(
@@ -240,15 +234,7 @@ def tagger_fit(
         "weight": head.weight.detach().float().cpu().numpy(),
         "bias": head.bias.detach().float().cpu().numpy(),
     }
-    stats = {
-        "steps": progress.step,
-        "examples": progress.examples,
-        "seconds": progress.seconds,
-        "final_loss": progress.loss,
-        "device": str(device),
-        "config": asdict(config),
-    }
-    return arrays, stats
+    return arrays, asdict(_stats(progress, device, config))
 
 
 def tagger_save(
@@ -260,10 +246,7 @@ def tagger_save(
 
     folder = Path(folder)
     (folder / ENCODER_FOLDER).mkdir()
-    model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata)
-    config_path = folder / ENCODER_FOLDER / "sentence_bert_config.json"
-    config = json.loads(config_path.read_text()) if config_path.is_file() else {}
-    config["max_seq_length"] = min(512, int(getattr(model.config, "max_position_embeddings", 512)))
-    config_path.write_text(json.dumps(config, indent=2) + "\n")
+    length = min(512, int(getattr(model.config, "max_position_embeddings", 512)))
+    model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata, max_seq_length=length)
     np.savez(folder / HEAD_FILE, weight=head["weight"], bias=head["bias"])
     (folder / META_FILE).write_text(json.dumps({"labels": list(LABELS), **metadata}, indent=2, default=str))

@@ -46,20 +46,21 @@ _NUMBER = re.compile(
 # --- the extractor ------------------------------------------------------------------------------------------
 
 
-def _find() -> str | None:
+def _find() -> tuple[str, int | None] | None:
+    """(artifact folder, version id) of the tagger to extract with; None: the patterns."""
     if settings.PHYSLIT_TAGGER:
-        return str(settings.PHYSLIT_TAGGER)
+        return str(settings.PHYSLIT_TAGGER), None
     from physlit.registry.services import version_current
 
     current = version_current("tagger")
-    return None if current is None else current.path
+    return None if current is None else (current.path, current.pk)
 
 
-def _load(folder: str):
+def _load(key: tuple[str, int | None]):
     from physlit.ml.tagger import tagger_load
 
     return tagger_load(
-        Path(folder),
+        Path(key[0]),
         backend=settings.PHYSLIT_TAGGER_BACKEND,
         cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx",
         threads=settings.PHYSLIT_ENCODER_THREADS or None,
@@ -161,17 +162,14 @@ class Extractor:
 
 def extractor_current() -> Extractor:
     """The tagger when one is current (or named by PHYSLIT_TAGGER), else the patterns."""
-    _, tagger = _slot.get()
-    if tagger is None:
+    key, tagger = _slot.get()
+    if key is None or tagger is None:
         return Extractor("patterns", None, lambda texts: [results_find(t) for t in texts])
-    from physlit.registry.services import version_current
-
-    current = None if settings.PHYSLIT_TAGGER else version_current("tagger")
 
     def find(texts: Sequence[str]) -> list[list[Found]]:
         return [found_from_spans(t, spans) for t, spans in zip(texts, tagger.spans(texts))]
 
-    return Extractor("tagger", None if current is None else current.pk, find)
+    return Extractor("tagger", key[1], find)
 
 
 # --- extracting and storing ---------------------------------------------------------------------------------
@@ -181,11 +179,10 @@ def papers_unread(*, everything: bool = False) -> list[int]:
     """Ids of the papers with an abstract not yet read by the current extractor (all of them with
     `everything`), newest first so that a fresh corpus shows results where readers look first."""
     papers = Paper.objects.exclude(abstract="")
-    if not everything:
-        extractor = extractor_current()
-        papers = papers.exclude(
-            extraction__method=extractor.method, extraction__version_id=extractor.version_id
-        )
+    if not everything:  # which extractor is current; no need to load the tagger for that
+        key = _find()
+        method, version_id = ("patterns", None) if key is None else ("tagger", key[1])
+        papers = papers.exclude(extraction__method=method, extraction__version_id=version_id)
     return list(papers.order_by("-first_submitted", "-pk").values_list("pk", flat=True))
 
 
