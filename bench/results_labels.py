@@ -3,7 +3,10 @@
 physlit/results/data/train-labels.jsonl: per paper its arXiv id, a hash of the abstract the offsets refer to
 (as physlit stores it), and the labelled character spans — no abstract text.
 
-    PHYSLIT_SHARED_DIR=../shared .venv/bin/python bench/results_labels.py /tmp/labels-train-0*.jsonl
+    PHYSLIT_SHARED_DIR=../shared .venv/bin/python bench/results_labels.py [--append] /tmp/labels-*.jsonl
+
+--append keeps the papers already in the file (a later batch of labels, e.g. `results_sample.py
+--train-more`'s); without it the file holds exactly the papers given.
 """
 
 from __future__ import annotations
@@ -22,9 +25,17 @@ def main() -> None:
     from physlit.results.patterns import Found
     from physlit.results.services import abstract_hash, found_spans
 
-    rows = [json.loads(line) for name in sys.argv[1:] for line in open(name) if line.strip()]
-    abstracts = abstracts_of({r["id"] for r in rows})
+    append = "--append" in sys.argv[1:]
+    names = [name for name in sys.argv[1:] if name != "--append"]
+    rows = [json.loads(line) for name in names for line in open(name) if line.strip()]
+    ids = {r["id"] for r in rows}
+    kept = (
+        [line for line in OUT.read_text().splitlines() if json.loads(line)["id"] not in ids] if append else []
+    )
+    abstracts = abstracts_of(ids)
     with OUT.open("w") as out:
+        for line in kept:
+            out.write(line + "\n")
         for row in rows:
             abstract = abstracts[row["id"]]
             found = [
@@ -34,7 +45,7 @@ def main() -> None:
             spans = found_spans(abstract, found)
             line = {"id": row["id"], "abstract_sha1": abstract_hash(abstract), "spans": spans}
             out.write(json.dumps(line) + "\n")
-    print(f"{len(rows)} papers, {sum(len(r['results']) for r in rows)} results -> {OUT}")
+    print(f"{len(rows)} papers, {sum(len(r['results']) for r in rows)} results (+{len(kept)} kept) -> {OUT}")
 
 
 if __name__ == "__main__":

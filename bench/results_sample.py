@@ -5,10 +5,13 @@ precision too).
 
     PHYSLIT_SHARED_DIR=../shared python bench/results_sample.py > /tmp/results-sample.jsonl
     PHYSLIT_SHARED_DIR=../shared python bench/results_sample.py --train > /tmp/results-train-sample.jsonl
+    PHYSLIT_SHARED_DIR=../shared python bench/results_sample.py --train-more > /tmp/results-train-more.jsonl
 
 --train draws the tagger's hand-labelled training abstracts instead (physlit/results/data/train-labels.jsonl):
 400 more from the 83k corpus in the same proportions with another seed, then 200 from the 3k demo (a subset of
 the 83k), so that `make run`'s short training has labelled papers too; none of them in the gold sample.
+--train-more draws the second batch of training abstracts: 800 more from the 83k in the same proportions
+(seed 2029), none of them in the gold sample or the first training batch.
 
 Each line: {"id", "categories", "abstract"}, the abstract cleaned as physlit stores it (clean_text)."""
 
@@ -22,7 +25,7 @@ import re
 import sys
 from pathlib import Path
 
-SEED, TRAIN_SEED, DEMO_SEED = 2026, 2027, 2028
+SEED, TRAIN_SEED, DEMO_SEED, MORE_SEED = 2026, 2027, 2028, 2029
 WITH_DIGIT, ANY = 160, 40
 
 
@@ -54,10 +57,12 @@ if __name__ == "__main__":
     data = Path(os.environ.get("PHYSLIT_SHARED_DIR", "../shared")) / "data"
     corpus = data / "arxiv-physics-83k.jsonl.gz"
     rows = sample(corpus)
-    if "--train" in sys.argv[1:]:
+    if {"--train", "--train-more"} & set(sys.argv[1:]):
         gold = frozenset(r["id"] for r in rows)
         rows = sample(corpus, seed=TRAIN_SEED, scale=2, exclude=gold)
         taken = gold | {r["id"] for r in rows}
         rows += sample(data / "arxiv-physics-3k.jsonl", seed=DEMO_SEED, exclude=taken)
+        if "--train-more" in sys.argv[1:]:
+            rows = sample(corpus, seed=MORE_SEED, scale=4, exclude=taken | {r["id"] for r in rows})
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))

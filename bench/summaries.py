@@ -8,7 +8,11 @@ Quality: the 50 dev papers are read straight from the 83k snapshot file (no data
 each summarizer version in the registry (all of them, trained by `train summarizer`, with their training
 time and validation score) is scored by ROUGE-1/2/L (rouge-score, stemming) against the `tldr`, beside the
 lead sentence, TextRank (MiniLM) and title baselines, the untrained fallback and the best single sentence
-(the ceiling of one-sentence extraction). "unsupported" is the share of final summaries naming a number the
+(the ceiling of one-sentence extraction). Beside ROUGE, what a reader notices (physlit.text.scoring):
+"fragments" (not one complete sentence: opens with a word that needs context, ends in an ellipsis or
+unfinished, under 6 words), "lead copies" (the first sentence word for word), "result stated" (of the papers
+whose abstract states a result the patterns find, the share whose summary states one of its values).
+"unsupported" is the share of final summaries naming a number the
 abstract does not (the guard's job: always 0); "rejected" counts drafts the guard replaced.
 Throughput: `papers_summarize` (encode, score, guard, write rows) over the first N papers of the database
 with the current summarizer, papers/s on this machine.
@@ -54,7 +58,7 @@ def main() -> None:
     from django.conf import settings
 
     from physlit.corpus.models import Paper
-    from physlit.evaluation.summaries import baseline_summaries, rouge_table
+    from physlit.evaluation.summaries import baseline_summaries, reading_table, rouge_table
     from physlit.ml.summarizer import lead_summary
     from physlit.registry.models import ModelVersion
     from physlit.summaries.guard import unsupported
@@ -88,9 +92,22 @@ def main() -> None:
         candidates[name] = [g.text for g in guarded]
     candidates["best single sentence (oracle ceiling)"] = oracle
     table = rouge_table(candidates, refs)
-    print(f"\n{len(papers)} dev papers with a tldr\n")
+    reading = reading_table(candidates, abstracts)
+    with_result = next(iter(reading.values()))["with result"]
+    print(f"\n{len(papers)} dev papers with a tldr ({with_result} whose abstract states a result)\n")
     table_header(
-        ["summary", "ROUGE-1", "ROUGE-2", "ROUGE-L", "words", "unsupported numbers", "rejected by guard"]
+        [
+            "summary",
+            "ROUGE-1",
+            "ROUGE-2",
+            "ROUGE-L",
+            "words",
+            "fragments",
+            "lead copies",
+            "result stated",
+            "unsupported numbers",
+            "rejected by guard",
+        ]
     )
     for name, m in table.items():
         numbers = sum(
@@ -100,6 +117,7 @@ def main() -> None:
         table_row(
             name,
             *(f"{m[key]:.1f}" for key in ("ROUGE-1", "ROUGE-2", "ROUGE-L", "words")),
+            *(f"{reading[name][key]:.0f} %" for key in ("fragment", "lead copy", "result stated")),
             f"{100 * numbers / len(papers):.0f} %",
             rej,
         )

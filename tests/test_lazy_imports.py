@@ -22,7 +22,6 @@ def test_importing_urls_does_not_import_torch_transformers_faiss_or_onnxruntime(
     assert out.stdout.strip() == ""
 
 
-
 _SETUP = """
 import django
 django.setup()

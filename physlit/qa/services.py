@@ -185,6 +185,7 @@ def _read(question: str, candidates: list[_Sentence]):
         scored.sort(key=lambda x: (-x[0], x[2].rank))
     else:
         from physlit.ml.reader import Candidate
+
         readings = reader.read(
             question,
             [Candidate(s.text, s.title, s.position, s.count) for s in candidates],

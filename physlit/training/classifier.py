@@ -97,7 +97,7 @@ def classifier_train(
         f"classifier: {len(sample):,} training papers (of {len(train):,}), {len(labels)} categories, "
         f"{len(validation)} held out, on {device}, base {base}"
     )
-    model, tokenizer = model_load(base, device)
+    model, tokenizer = model_load(base, device, attention_dropout=0.0)
     train_deadline = None if deadline is None else deadline - SCORING_MARGIN_SECONDS
     head, stats = cl.classifier_fit(
         model,

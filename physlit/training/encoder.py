@@ -191,6 +191,7 @@ def query_encoder_train(
 
     def question_metrics() -> dict:
         return et.query_metrics(student, tokenizer, val_questions, docs, teacher_questions, device=device)
+
     scoring = time.monotonic()
     metrics["untrained"] = et.query_metrics(
         student, tokenizer, val_pairs, docs, teacher_queries, device=device

@@ -218,6 +218,9 @@ def test_evaluate_reports_summary_rouge_beside_the_baselines(indexed, tmp_path):
     assert "Summaries on 2 questions" in text and "rejected 0" in text
     for row in ("physlit (lead fallback", "| lead sentence |", "| TextRank (MiniLM) |"):
         assert row in text
+    assert "| fragments | lead copies | result stated |" in text
+    lead = next(line for line in text.splitlines() if line.startswith("| lead sentence |"))
+    assert lead.split(" | ")[6] == "100 %"  # the lead sentence is, by definition, a lead copy
 
 
 def test_guard_reads_names_inside_hyphenated_words():

@@ -20,4 +20,3 @@ def paper_record(arxiv_id: str = "2401.00001", **overrides) -> PaperRecord:
     )
     fields.update(overrides)
     return PaperRecord(**fields)
-

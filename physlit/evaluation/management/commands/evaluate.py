@@ -117,11 +117,27 @@ def summaries_report(questions) -> str:
 
     result = summaries_evaluate(questions)
     rows = [
-        [name] + [f"{m[k]:.1f}" for k in ("ROUGE-1", "ROUGE-2", "ROUGE-L")] + [f"{m['words']:.1f}"]
+        [name]
+        + [f"{m[k]:.1f}" for k in ("ROUGE-1", "ROUGE-2", "ROUGE-L", "words")]
+        + [f"{m[k]:.0f} %" for k in ("fragment", "lead copy", "result stated")]
         for name, m in result["table"].items()
     ]
+    with_result = next(iter(result["table"].values()), {}).get("with result", 0)
     return (
         f"\nSummaries on {result['questions']} questions with a tldr and their paper in the corpus "
-        f"(faithfulness guard rejected {result['rejected']})\n"
-        + markdown_table(["summary", "ROUGE-1", "ROUGE-2", "ROUGE-L", "words"], rows)
+        f"(faithfulness guard rejected {result['rejected']}; result stated: of the {with_result} whose "
+        "abstract states a result)\n"
+        + markdown_table(
+            [
+                "summary",
+                "ROUGE-1",
+                "ROUGE-2",
+                "ROUGE-L",
+                "words",
+                "fragments",
+                "lead copies",
+                "result stated",
+            ],
+            rows,
+        )
     )
