@@ -266,6 +266,12 @@ PHYSLIT_QA_MAX_CHARS = envint("PHYSLIT_QA_MAX_CHARS", 1000)  # longest question 
 # Without a trained reader: answer when this share of the question's content words is in a sentence.
 PHYSLIT_QA_LEXICAL_THRESHOLD = envfloat("PHYSLIT_QA_LEXICAL_THRESHOLD", 0.5)
 PHYSLIT_READER_TRAIN_PAPERS = envint("PHYSLIT_READER_TRAIN_PAPERS", 8000)  # corpus sample for training
+# The reader's answer-span model (physlit.ml.answer_span) is fine-tuned from PHYSLIT_READER_SPAN_BASE (empty:
+# the search encoder's base) within the reader's training budget, and served through onnxruntime with this
+# backend. PHYSLIT_READER_SPAN_SHARE: the share of `train reader`'s budget it gets (0: none).
+PHYSLIT_READER_SPAN_BASE = env("PHYSLIT_READER_SPAN_BASE", "")
+PHYSLIT_READER_BACKEND = env("PHYSLIT_READER_BACKEND", "onnx-int8")
+PHYSLIT_READER_SPAN_SHARE = envfloat("PHYSLIT_READER_SPAN_SHARE", 0.5)
 
 # Category suggestion (physlit.classify): the registry's current "classifier" version, or PHYSLIT_CLASSIFIER
 # (an artifact folder). Trained from PHYSLIT_CLASSIFIER_BASE (a sentence-transformers folder or hub id; empty:

@@ -529,12 +529,18 @@ class _BatchEncoder(Encoder):
         return out
 
     def encode_tokens(
-        self, texts: Sequence[str], *, batch_size: int = 32
+        self, texts: Sequence[str], *, batch_size: int = 32, pairs: Sequence[str] | None = None
     ) -> list[tuple[np.ndarray, list[tuple[int, int]]]]:
         """Per text: (its tokens' hidden states (tokens, hidden) float32, each token's (start, end) character
-        span in the text, (0, 0) for special tokens), in input order; for token-level heads (the tagger)."""
+        span in the text, (0, 0) for special tokens), in input order; for token-level heads (the tagger).
+        pairs: a second text per text, encoded as a pair ("[CLS] text [SEP] pair [SEP]", e.g. a question and
+        a sentence); the offsets are then the second text's, (0, 0) on the first text's tokens."""
         lowered = [t.lower() for t in texts] if self._lower else list(texts)
-        encodings = self._tokenizer.encode_batch(lowered)
+        if pairs is not None:
+            seconds = [t.lower() for t in pairs] if self._lower else list(pairs)
+            encodings = self._tokenizer.encode_batch(list(zip(lowered, seconds)))
+        else:
+            encodings = self._tokenizer.encode_batch(lowered)
         keys = [k for k in self._inputs if k in ("input_ids", "attention_mask", "token_type_ids")]
         lengths = np.array([len(e.ids) for e in encodings])
         out: list[Any] = [None] * len(texts)
@@ -551,8 +557,10 @@ class _BatchEncoder(Encoder):
                     feeds[k][r, : lengths[i]] = values[k]
             hidden = self._forward(feeds)
             for r, i in enumerate(rows):
-                special = encodings[i].special_tokens_mask
-                offsets = [(0, 0) if s else o for o, s in zip(encodings[i].offsets, special)]
+                e = encodings[i]
+                wanted = [1 if pairs is not None else 0] * len(e.ids)
+                keep = [not s and q == w for s, q, w in zip(e.special_tokens_mask, e.sequence_ids, wanted)]
+                offsets = [o if k else (0, 0) for o, k in zip(e.offsets, keep)]
                 out[i] = (hidden[r, : lengths[i]].copy(), offsets)
         return out
 

@@ -6,9 +6,11 @@ cosines, IDF-weighted word overlaps with the sentence and the paper's title, big
 position) gives the probability that a sentence answers the question. A second small MLP ranks candidate
 answer spans inside the chosen sentence (numbers with units, acronyms and symbols, names, short noun
 phrases). Both are fitted (in torch, `fit_mlp`) by the reader's trainer on pseudo-questions made from the
-corpus. Saved as an immutable folder (reader.npz with the weights, reader.json with the calibrated abstention
-threshold, idf.json), loaded lazily once per process (`reader_load`) and served in numpy: a web worker
-imports no torch. No Django.
+corpus. Where the trainer also fine-tuned a transformer answer-span model (physlit.ml.answer_span, in the
+folder's span/) and it beat the span MLP on held-out pseudo-questions, that model picks the short answer in
+the best-scored sentences instead. Saved as an immutable folder (reader.npz with the weights, reader.json with
+the calibrated abstention threshold, idf.json, span/), loaded lazily once per process (`reader_load`) and
+served in numpy and onnxruntime: a web worker imports no torch. No Django.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ _NUMERIC_QUESTION = re.compile(
     re.I,
 )
 SPAN_KINDS = ("number", "term", "name", "phrase")
+SPAN_FOLDER = "span"  # the transformer answer-span model, when the trainer kept one
+SPAN_MODEL_SENTENCES = 6  # sentences, best scored first, whose short answer the span model picks
 
 
 class ReaderFormatError(ValueError):
@@ -260,6 +264,7 @@ class Reader:
     ) -> None:
         self.config, self.idf, self.threshold = config, idf, threshold
         self.sentence_scorer, self.span_scorer = sentence, span
+        self.span_model: Any = None  # physlit.ml.answer_span.AnswerSpanModel, when the folder has one
         self.meta: dict[str, Any] = {}
 
     def _scorer(self, name: str) -> Mlp:
@@ -275,13 +280,22 @@ class Reader:
 
     def read(self, question: str, candidates: Sequence[Candidate], encode: Encode) -> list[Reading]:
         """[Reading] in candidate order: probability that the sentence answers, and the short answer span
-        (for every candidate; cheap)."""
+        (for every candidate: the span model's in the SPAN_MODEL_SENTENCES best-scored sentences when the
+        reader has one, the span MLP's elsewhere)."""
         if not candidates:
             return []
         vecs = encode([question, *[c.text for c in candidates]])
         x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf)
         probs = 1 / (1 + np.exp(-self._scores("sentence", x)))
-        return [Reading(float(p), self.span(question, c.text)) for p, c in zip(probs, candidates)]
+        spans = {}
+        if self.span_model is not None:
+            top = [int(i) for i in np.argsort(-probs, kind="stable")[:SPAN_MODEL_SENTENCES]]
+            picks = self.span_model.spans(question, [candidates[i].text for i in top])
+            spans = {i: (p.start, p.end) for i, p in zip(top, picks) if p is not None}
+        return [
+            Reading(float(p), spans[i] if i in spans else self.span(question, c.text))
+            for i, (p, c) in enumerate(zip(probs, candidates))
+        ]
 
     def span(self, question: str, sentence: str) -> tuple[int, int] | None:
         spans = span_candidates(sentence)
@@ -398,6 +412,17 @@ def reader_fit(
 
 
 @functools.lru_cache(maxsize=4)
-def reader_load(folder: str) -> Reader:
-    """The reader saved at `folder`, loaded once per process."""
-    return Reader.load(Path(folder))
+def reader_load(
+    folder: str, *, span_backend: str = "onnx-int8", cache_dir: str = "", threads: int | None = None
+) -> Reader:
+    """The reader saved at `folder`, loaded once per process, with its answer-span model (served by
+    `span_backend`, ONNX files cached under `cache_dir`) when the folder has one and `cache_dir` is given."""
+    reader = Reader.load(Path(folder))
+    span = Path(folder) / SPAN_FOLDER
+    if span.is_dir() and cache_dir:
+        from physlit.ml.answer_span import answer_span_load
+
+        reader.span_model = answer_span_load(
+            span, backend=span_backend, cache_dir=Path(cache_dir), threads=threads
+        )
+    return reader

@@ -101,7 +101,13 @@ def _reader_load(key: tuple[str, str]):
 
     folder, label = key
     try:
-        return reader_load(folder), label
+        reader = reader_load(
+            folder,
+            span_backend=settings.PHYSLIT_READER_BACKEND,
+            cache_dir=str(settings.PHYSLIT_MODELS_DIR / "onnx"),
+            threads=settings.PHYSLIT_ENCODER_THREADS or None,
+        )
+        return reader, label
     except ReaderFormatError as exc:
         log.warning("reader not served, answering with the lexical fallback: %s", exc)
         return None, "lexical"

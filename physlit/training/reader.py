@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 
 from physlit.corpus.models import Paper
+from physlit.ml.reader import SPAN_FOLDER
 from physlit.qa.pseudo import OFF_TOPIC, Group, PaperText, groups_make, is_validation, paper_seed
 from physlit.registry.models import ModelVersion
+from physlit.search.encoding import encoder_base_model
 from physlit.training.result import TrainResult
 
 VALIDATION_GROUPS = 300
@@ -142,6 +146,61 @@ def _design(reader, groups: Sequence[Group], encode):
     )
 
 
+def answer_span_examples(groups: Sequence[Group], *, negatives: int = 1) -> list:
+    """(question, sentence, answer span or None) examples for the answer-span model: each answerable
+    group's answering sentence with its span, and `negatives` other sentences of the same abstract without."""
+    examples: list = []
+    for group in groups:
+        if not group.answerable:
+            continue
+        gold, *others = group.candidates
+        if gold.answer is None:
+            continue
+        examples.append((group.question, gold.text, tuple(gold.answer)))
+        same = [c for c in others if c.paper == gold.paper][:negatives]
+        examples.extend((group.question, c.text, None) for c in same)
+    return examples
+
+
+def _answer_span_train(reader, groups, validation, encode, deadline, log):
+    """Fine-tune the answer-span model on the training groups until `deadline`, serve it as physlit would
+    (onnxruntime), and keep it on the reader when it picks the pseudo-answer exactly more often than the span
+    MLP on the validation groups. Returns (its folder or None, its metrics)."""
+    import tempfile
+
+    from physlit.ml import answer_span as asp
+    from physlit.ml.encoder_training import model_load
+    from physlit.ml.training import device_pick
+
+    examples = answer_span_examples(groups)
+    if not examples:
+        return None, {"examples": 0}
+    random.Random(SEED).shuffle(examples)
+    base = Path(settings.PHYSLIT_READER_SPAN_BASE or encoder_base_model())
+    device = device_pick()
+    model, tokenizer = model_load(base, device, attention_dropout=0.0)
+    log(f"answer span: {len(examples)} examples available, base {base}")
+    head, stats = asp.answer_span_fit(
+        model, tokenizer, examples, device=device, config=asp.AnswerSpanConfig(), deadline=deadline, log=log
+    )
+    root = Path(tempfile.mkdtemp(prefix=".answer-span-", dir=settings.PHYSLIT_MODELS_DIR))
+    folder = root / SPAN_FOLDER
+    asp.answer_span_save(folder, model, tokenizer, base, head, metadata={"base": str(base), "train": stats})
+    served = asp.answer_span_load(
+        folder, backend=settings.PHYSLIT_READER_BACKEND, cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx"
+    )
+    mlp_exact = validation_evaluate(reader, validation, encode)["span_exact"]
+    reader.span_model = served
+    model_exact = validation_evaluate(reader, validation, encode)["span_exact"]
+    metrics = {"examples": stats["examples"], "seconds": stats["seconds"], "span_exact": model_exact}
+    log(f"answer span: pseudo-answer exact {model_exact:.3f} (span MLP {mlp_exact:.3f})")
+    if model_exact <= mlp_exact:
+        reader.span_model = None
+        shutil.rmtree(root, ignore_errors=True)
+        return None, {**metrics, "kept": 0}
+    return folder, {**metrics, "kept": 1}
+
+
 def reader_train(
     *,
     max_minutes: float,
@@ -176,9 +235,11 @@ def reader_train(
         f"{len(validation)} validation groups"
     )
 
-    # Embed the validation groups, then training groups in chunks until 70% of the budget is spent.
+    # Embed the validation groups, then training groups in chunks until 70% of the budget is spent (less the
+    # answer-span model's share, which trains next).
+    share = min(max(settings.PHYSLIT_READER_SPAN_SHARE, 0.0), 0.9)
     encoder.warm([t for g in validation for t in [g.question, *(c.text for c in g.candidates)]])
-    budget_end = None if deadline is None else started + max_minutes * 60 * 0.7
+    budget_end = None if deadline is None else started + max_minutes * 60 * 0.7 * (1 - share)
     progress = TrainProgress(
         total_steps=max(1, (len(groups) + 99) // 100),
         deadline=budget_end,
@@ -199,6 +260,14 @@ def reader_train(
     log(f"fitting on {len(train_groups)} groups: {len(y)} sentence pairs, {len(sy)} span candidates")
     reader_fit(reader, (x, y, g), (sx, sy, sg))
     metrics = validation_evaluate(reader, validation, encoder)
+    span_folder = None
+    if share > 0:
+        span_end = None if deadline is None else started + max_minutes * 60 * 0.75
+        span_folder, span_metrics = _answer_span_train(reader, groups, validation, encoder, span_end, log)
+        metrics["span_exact_mlp"] = metrics["span_exact"]
+        metrics.update({f"answer_span_{k}": v for k, v in span_metrics.items()})
+        if span_folder is not None:  # the reader as it will serve, its span model picking short answers
+            metrics.update(validation_evaluate(reader, validation, encoder))
     reader.threshold = metrics["threshold"]
     baseline = None
     if current is not None:
@@ -217,7 +286,17 @@ def reader_train(
         "data": "cloze pseudo-questions from abstract sentences (physlit.qa.pseudo) with same-abstract and "
         "other-paper negatives, unanswerable groups, off-topic questions",
     }
-    path = artifact_write(settings.PHYSLIT_MODELS_DIR, "reader", lambda folder: reader.save(folder, meta))
+
+    def write(folder: Path) -> None:
+        reader.save(folder, meta)
+        if span_folder is not None:
+            shutil.copytree(span_folder, folder / SPAN_FOLDER)
+
+    try:
+        path = artifact_write(settings.PHYSLIT_MODELS_DIR, "reader", write)
+    finally:
+        if span_folder is not None:
+            shutil.rmtree(span_folder.parent, ignore_errors=True)
     return TrainResult(
         path=path,
         base=base,

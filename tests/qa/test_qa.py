@@ -72,6 +72,11 @@ def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_ind
     assert 0 < meta["threshold"] < 1 and meta["metrics"]["answerable_groups"] > 0
     assert first.train_examples > 0 and "sentence_accuracy" in first.metrics
     assert any("reader data:" in line for line in lines)
+    # the transformer answer-span model was fine-tuned, served and judged against the span MLP; it is in the
+    # artifact only when it won, and its temporary folder is gone either way
+    assert first.metrics["answer_span_examples"] > 0 and "answer_span_span_exact" in first.metrics
+    assert (folder / "span" / "head.npz").is_file() == bool(first.metrics["answer_span_kept"])
+    assert not list(folder.parent.parent.glob(".answer-span-*"))
     second = model_train(kind="reader", max_minutes=2, log=lines.append)
     assert second.baseline_score == pytest.approx(first.score)  # same data, same validation split
     assert Path(second.path) != folder and folder.is_dir()  # the old artifact is never touched

@@ -1,0 +1,142 @@
+"""The bold short answer, isolated from retrieval: each dev question is read against its gold paper's
+abstract alone, and the short answer each reader picks is scored (SQuAD exact match and token F1 against the
+gold answer and its aliases, physlit.text.scoring), in one run:
+
+    .venv/bin/python bench/answer_spans.py --database-url postgres://.../physlit_dev \
+        --var-dir /tmp/physlit-dev [--train-minutes 30] [--reader FOLDER ...]
+
+--train-minutes N first runs `train reader --max-minutes N` on the database's corpus. Scored: every reader
+version in the registry and each --reader folder, each twice where it has an answer-span model — picking the
+short answer with the transformer span model (as it serves) and with the span MLP — in two settings: in the
+sentence the reader scores best (what the chat does once the paper is found), and in the abstract sentence
+that holds the gold answer (span picking alone). The questions: the dev and reworded dev files
+(../shared/eval), those whose gold paper is in the database.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from harness import QUESTION_FILES, SHARED, django_setup, parser_make, table_header, table_row
+
+
+def questions_with_papers():
+    """[(question dict, Paper)] of the dev files whose paper is in the database."""
+    from physlit.corpus.models import Paper
+
+    rows = [
+        json.loads(line)
+        for name in QUESTION_FILES
+        for line in (SHARED / "eval" / name).read_text().splitlines()
+        if line.strip()
+    ]
+    papers = {p.arxiv_id: p for p in Paper.objects.filter(arxiv_id__in=[r["id"] for r in rows])}
+    return [(r, papers[r["id"]]) for r in rows if r["id"] in papers and r.get("answer")]
+
+
+def score(reader, items, encode) -> dict:
+    """Short-answer EM / F1 in the best-scored sentence and in the gold sentence (where one holds the
+    answer), and seconds per question."""
+    from physlit.ml.reader import Candidate
+    from physlit.text import normalize, sentences
+    from physlit.text.scoring import exact_match, token_f1
+
+    best_em, best_f1, gold_em, gold_f1 = [], [], [], []
+    started = time.perf_counter()
+    for q, paper in items:
+        golds = [q["answer"], *q.get("answer_aliases", [])]
+        abstract = " ".join(paper.abstract.split())
+        texts = sentences(abstract) or [abstract]
+        title = " ".join(paper.title.split())
+        candidates = [Candidate(t, title, i, len(texts)) for i, t in enumerate(texts)]
+        readings = reader.read(q["question"], candidates, encode)
+        best = max(range(len(readings)), key=lambda i: readings[i].probability)
+        span = readings[best].span
+        short = texts[best][span[0] : span[1]] if span else ""
+        best_em.append(exact_match(short, golds))
+        best_f1.append(token_f1(short, golds))
+        lowered = [normalize(t).lower() for t in texts]
+        holding = [i for i, t in enumerate(lowered) if any(g and normalize(g).lower() in t for g in golds)]
+        if holding:
+            i = holding[0]
+            span = readings[i].span
+            short = texts[i][span[0] : span[1]] if span else ""
+            gold_em.append(exact_match(short, golds))
+            gold_f1.append(token_f1(short, golds))
+    n = max(len(items), 1)
+
+    def mean(xs):
+        return sum(xs) / len(xs) if xs else 0.0
+
+    return {
+        "best_em": mean(best_em),
+        "best_f1": mean(best_f1),
+        "gold_em": mean(gold_em),
+        "gold_f1": mean(gold_f1),
+        "gold_n": len(gold_f1),
+        "seconds": (time.perf_counter() - started) / n,
+    }
+
+
+def main() -> None:
+    parser = parser_make(__doc__, database=True, var_dir=True)
+    parser.add_argument("--train-minutes", type=float, default=0, help="train a reader first (0: no)")
+    parser.add_argument("--reader", action="append", default=[], help="a reader folder to score too")
+    args = parser.parse_args()
+    django_setup(args)
+    from django.conf import settings
+
+    from physlit.ml.reader import reader_load
+    from physlit.qa.services import reader_encoder
+    from physlit.registry.models import ModelVersion
+
+    if args.train_minutes:
+        from physlit.training.services import model_train
+
+        model_train(kind="reader", max_minutes=args.train_minutes)
+    items = questions_with_papers()
+    encode = reader_encoder().encode
+    folders = [(v.label + (" (current)" if v.status == "current" else ""), v.path) for v in
+               ModelVersion.objects.filter(kind="reader").order_by("pk")]  # fmt: skip
+    folders += [(Path(f).name, f) for f in args.reader]
+    print(f"\n{len(items)} dev questions (dev + reworded) whose gold paper is in the database\n")
+    table_header(
+        [
+            "reader",
+            "short answer picked by",
+            "EM, best sentence",
+            "F1, best sentence",
+            "EM, gold sentence",
+            "F1, gold sentence",
+            "ms per question",
+        ]
+    )
+    for label, folder in folders:
+        reader = reader_load(
+            str(folder),
+            span_backend=settings.PHYSLIT_READER_BACKEND,
+            cache_dir=str(settings.PHYSLIT_MODELS_DIR / "onnx"),
+        )
+        span_model = reader.span_model
+        variants = [("span MLP (12 features)", None)]
+        if span_model is not None:
+            variants.insert(0, (f"answer-span transformer ({settings.PHYSLIT_READER_BACKEND})", span_model))
+        for name, model in variants:
+            reader.span_model = model
+            m = score(reader, items, encode)
+            table_row(
+                label,
+                name,
+                f"{m['best_em']:.3f}",
+                f"{m['best_f1']:.3f}",
+                f"{m['gold_em']:.3f}",
+                f"{m['gold_f1']:.3f} (of {m['gold_n']})",
+                f"{1000 * m['seconds']:.0f}",
+            )
+        reader.span_model = span_model
+
+
+if __name__ == "__main__":
+    main()
