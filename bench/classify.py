@@ -108,8 +108,8 @@ def main() -> None:
             f"{minutes:.1f} min",
         )
 
-    proba, fit_seconds, rate = tfidf_baseline(train, validation, labels)
-    row("TF-IDF + logistic regression (baseline)", proba, labels, rate, f" (fit {fit_seconds:.0f} s)")
+    proba, fit_seconds, tfidf_rate = tfidf_baseline(train, validation, labels)
+    row("TF-IDF + logistic regression (baseline)", proba, labels, tfidf_rate, f" (fit {fit_seconds:.0f} s)")
     versions = ModelVersion.objects.filter(kind="classifier").exclude(status="failed").order_by("pk")
     backends = [settings.PHYSLIT_CLASSIFIER_BACKEND]
     for version in versions:
@@ -128,6 +128,15 @@ def main() -> None:
                 f"{version.train_seconds / 60:.0f} min on {version.device or '?'})"
             )
             row(f"fine-tuned {version.label}", probabilities, classifier.labels, rate, note)
+            if backend == backends[0] and list(classifier.labels) == list(labels):
+                # Late fusion with the baseline, weights fixed (not fitted on the held-out papers): the
+                # geometric mean of the two primary-category distributions.
+                row(
+                    f"fine-tuned {version.label} x TF-IDF (geometric mean)",
+                    fuse(probabilities, proba),
+                    labels,
+                    1 / (1 / rate + 1 / tfidf_rate),
+                )
             _, _, meta = classifier_read(Path(version.path))
             if backend == backends[0] and not meta.get("prior_shift"):
                 # Trained before the logit adjustment: the same model with it, for comparison.
@@ -135,6 +144,15 @@ def main() -> None:
                 classifier.bias = classifier.bias + shift
                 shifted = classifier.predict(texts)
                 row(f"fine-tuned {version.label} + corpus prior shift", shifted, classifier.labels, rate)
+
+
+def fuse(a, b):
+    """The normalised geometric mean of two (n, labels) probability matrices."""
+    import numpy as np
+
+    log = 0.5 * np.log(np.clip(a, 1e-9, 1)) + 0.5 * np.log(np.clip(b, 1e-9, 1))
+    p = np.exp(log - log.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
 
 
 def _sample_primaries(train) -> list[str]:

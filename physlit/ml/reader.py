@@ -7,8 +7,8 @@ position) gives the probability that a sentence answers the question. A second s
 answer spans inside the chosen sentence (numbers with units, acronyms and symbols, names, short noun
 phrases). Both are fitted (in torch, `fit_mlp`) by the reader's trainer on pseudo-questions made from the
 corpus. Where the trainer also fine-tuned a transformer answer-span model (physlit.ml.answer_span, in the
-folder's span/) and it beat the span MLP on held-out pseudo-questions, that model picks the short answer in
-the best-scored sentences instead. Saved as an immutable folder (reader.npz with the weights, reader.json with
+folder's span/) and it beat the span MLP on held-out pseudo-questions, that model picks the short answers
+instead. Saved as an immutable folder (reader.npz with the weights, reader.json with
 the calibrated abstention threshold, idf.json, span/), loaded lazily once per process (`reader_load`) and
 served in numpy and onnxruntime: a web worker imports no torch. No Django.
 """
@@ -54,7 +54,6 @@ _NUMERIC_QUESTION = re.compile(
 )
 SPAN_KINDS = ("number", "term", "name", "phrase")
 SPAN_FOLDER = "span"  # the transformer answer-span model, when the trainer kept one
-SPAN_MODEL_SENTENCES = 6  # sentences, best scored first, whose short answer the span model picks
 
 
 class ReaderFormatError(ValueError):
@@ -280,8 +279,7 @@ class Reader:
 
     def read(self, question: str, candidates: Sequence[Candidate], encode: Encode) -> list[Reading]:
         """[Reading] in candidate order: probability that the sentence answers, and the short answer span
-        (for every candidate: the span model's in the SPAN_MODEL_SENTENCES best-scored sentences when the
-        reader has one, the span MLP's elsewhere)."""
+        (for every candidate: the span model's when the reader has one, else the span MLP's)."""
         if not candidates:
             return []
         vecs = encode([question, *[c.text for c in candidates]])
@@ -289,9 +287,8 @@ class Reader:
         probs = 1 / (1 + np.exp(-self._scores("sentence", x)))
         spans = {}
         if self.span_model is not None:
-            top = [int(i) for i in np.argsort(-probs, kind="stable")[:SPAN_MODEL_SENTENCES]]
-            picks = self.span_model.spans(question, [candidates[i].text for i in top])
-            spans = {i: (p.start, p.end) for i, p in zip(top, picks) if p is not None}
+            picks = self.span_model.spans(question, [c.text for c in candidates])
+            spans = {i: (p.start, p.end) for i, p in enumerate(picks) if p is not None}
         return [
             Reading(float(p), spans[i] if i in spans else self.span(question, c.text))
             for i, (p, c) in enumerate(zip(probs, candidates))
