@@ -4,7 +4,8 @@
         --var-dir /tmp/physlit-dev
 
 Needs the 83k corpus imported and an index built (`manage.py build_index`). For each question file
-(`dev-questions.jsonl`, and `dev-questions-hard.jsonl`: the same questions without the papers' words)
+(`dev-questions.jsonl`; `dev-questions-hard.jsonl`: the same questions without the papers' words;
+`dev-questions-zh.jsonl`: the same questions in Chinese)
 it prints Recall@1/5/10 and MRR@10 of each retriever against the current index. The baselines run in
 the same process on the same index: BM25 alone, dense alone, and reciprocal-rank fusion (RRF, k=60).
 """
@@ -39,7 +40,7 @@ def main() -> None:
         ("RRF hybrid, k=60", "hybrid", "rrf"),
         ("physlit hybrid (z-score fusion)", "hybrid", "zscore"),
     ]
-    for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl"):
+    for name in ("dev-questions.jsonl", "dev-questions-hard.jsonl", "dev-questions-zh.jsonl"):
         questions = questions_read(Path(settings.SHARED_DIR) / "eval" / name)
         print(f"{name} ({len(questions)} questions)\n")
         table_header(["retriever", "Recall@1", "Recall@5", "Recall@10", "MRR@10"])

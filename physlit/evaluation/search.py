@@ -73,7 +73,13 @@ def search_evaluate_encoder(
                 hits = dense.hits(10, "dense")
             else:
                 keyword = service.keyword_ranked(loaded, q.question, candidates, None)
-                hits = service.fuse(dense, keyword, 10, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
+                hits = service.fuse(
+                    dense,
+                    keyword,
+                    10,
+                    method=fusion or settings.PHYSLIT_SEARCH_FUSION,
+                    dense_weight=service.dense_weight(q.question),
+                )
             ids = [h.paper_id for h in hits]
             ranks[mode].append(ids.index(gold[q.arxiv_id]) + 1 if gold[q.arxiv_id] in ids else None)
     return {mode: {**ranking_metrics(r), "questions": len(asked)} for mode, r in ranks.items()}

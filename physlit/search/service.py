@@ -231,14 +231,28 @@ def keyword_ranked(loaded: LoadedIndex, query: str, k: int, mask: np.ndarray | N
 FUSIONS = ("zscore", "rrf")
 
 
-def fuse(dense: Ranked, keyword: Ranked, k: int, *, method: str = "zscore") -> list[SearchHit]:
+def dense_weight(query: str) -> float:
+    """How much the dense retriever counts in the fusion for `query`: the share of its letters in the Latin
+    script. The encoder reads English; a question in Chinese embeds as noise, while BM25 still finds the
+    Latin abbreviations, symbols and numbers in it (dev-zh, docs/benchmarks.md), so the fusion follows BM25
+    there instead of losing to it."""
+    letters = [c for c in query if c.isalpha()]
+    if not letters:
+        return 1.0
+    return sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) / len(letters)
+
+
+def fuse(
+    dense: Ranked, keyword: Ranked, k: int, *, method: str = "zscore", dense_weight: float = 1.0
+) -> list[SearchHit]:
     """Combine two retrievers' candidates into one ranking of at most k hits.
 
     "zscore" (default): each retriever's scores are standardised over its own candidates and summed; a
     paper one retriever did not return counts as that retriever's worst candidate. Unlike rank fusion it
     keeps how far ahead a candidate is, so a decisive keyword match is not outvoted by a middling dense
     one (measured: docs/benchmarks.md, "Search quality"). "rrf": reciprocal-rank fusion, k = 60.
-    Ties keep the order of first appearance, dense candidates first.
+    `dense_weight` scales the dense retriever's part (see dense_weight()). Ties keep the order of first
+    appearance, dense candidates first.
     """
     if method not in FUSIONS:
         raise ValueError(f"unknown fusion method {method!r}; one of {FUSIONS}")
@@ -253,14 +267,15 @@ def fuse(dense: Ranked, keyword: Ranked, k: int, *, method: str = "zscore") -> l
         raw[name][at] = part.scores
         if not len(part.ids):
             continue
+        weight = dense_weight if name == "dense" else 1.0
         if method == "rrf":
-            total[at] += 1.0 / (60 + np.arange(1, len(at) + 1))
+            total[at] += weight / (60 + np.arange(1, len(at) + 1))
         elif len(part.ids) >= 2:
             v = part.scores.astype(np.float64)
             z = (v - v.mean()) / (v.std() + 1e-9)
             contribution = np.full(len(ids), z.min())
             contribution[at] = z
-            total += contribution
+            total += weight * contribution
     order = np.lexsort((first, -total))[:k]
     return [
         SearchHit(
@@ -298,7 +313,9 @@ def papers_search(
     keyword = keyword_ranked(loaded, query, candidates if mode == "hybrid" else k, mask)
     if mode == "keyword":
         return keyword.hits(k, "keyword")
-    return fuse(dense, keyword, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION)
+    return fuse(
+        dense, keyword, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION, dense_weight=dense_weight(query)
+    )
 
 
 def query_vector(loaded: LoadedIndex, query: str) -> np.ndarray:
@@ -364,7 +381,13 @@ def papers_matching(
     else:
         top = Ranked(dense.ids[:candidates], dense.scores[:candidates])
         keyword = keyword_ranked(loaded, query, candidates, mask)
-        ranked = fuse(top, keyword, 2 * candidates, method=settings.PHYSLIT_SEARCH_FUSION)
+        ranked = fuse(
+            top,
+            keyword,
+            2 * candidates,
+            method=settings.PHYSLIT_SEARCH_FUSION,
+            dense_weight=dense_weight(query),
+        )
         fused = {h.paper_id for h in ranked}
         ranked += [h for h in nearest if h.paper_id not in fused]
     cosines = _cosines_fill(loaded, vector, ranked)

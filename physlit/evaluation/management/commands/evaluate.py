@@ -122,7 +122,7 @@ def summaries_report(questions) -> str:
         + [f"{m[k]:.0f} %" for k in ("fragment", "lead copy", "result stated")]
         for name, m in result["table"].items()
     ]
-    with_result = next(iter(result["table"].values()), {}).get("with result", 0)
+    with_result = max((int(m["with result"]) for m in result["table"].values()), default=0)
     return (
         f"\nSummaries on {result['questions']} questions with a tldr and their paper in the corpus "
         f"(faithfulness guard rejected {result['rejected']}; result stated: of the {with_result} whose "
