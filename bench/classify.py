@@ -7,7 +7,9 @@ the papers by a hash of the arXiv id, never trained on).
 
 --train-minutes N first runs `train classifier --max-minutes N` (it becomes current if it beats the current
 one). Every classifier version in the registry is scored as it serves (onnxruntime, the configured backend),
-plus the current one with the fp32 ONNX backend, for int8's cost. Metrics (physlit.ml.classifier.
+plus the current one with the fp32 ONNX backend, for int8's cost. A classifier with a lexical model
+(TF-IDF + logistic regression fitted by `train classifier`, fused with the transformer) is scored as served
+and with its transformer alone; one without is also shown fused with the baseline the same way. Metrics (physlit.ml.classifier.
 classification_metrics): archive top-1 accuracy, archive top-3 recall, category top-1, sub-category
 macro-F1 over primary categories, cross-list F1 (papers listing more than quant-ph alone), and throughput
 (papers/s on this machine, and the time for the 83k corpus at that rate).
@@ -64,6 +66,7 @@ def main() -> None:
         classification_metrics,
         classifier_load,
         classifier_read,
+        fuse_probabilities,
         labels_make,
         prior_shift,
     )
@@ -127,15 +130,23 @@ def main() -> None:
                 f" ({version.status}, {backend}; {train_info.get('examples', 0):,} papers, "
                 f"{version.train_seconds / 60:.0f} min on {version.device or '?'})"
             )
-            row(f"fine-tuned {version.label}", probabilities, classifier.labels, rate, note)
-            if backend == backends[0] and list(classifier.labels) == list(labels):
-                # Late fusion with the baseline, weights fixed (not fitted on the held-out papers): the
-                # geometric mean of the two primary-category distributions.
+            served = "transformer x lexical, as served" if classifier.lexical else "transformer"
+            row(f"fine-tuned {version.label}: {served}", probabilities, classifier.labels, rate, note)
+            if backend != backends[0] or list(classifier.labels) != list(labels):
+                continue
+            if classifier.lexical is not None:
+                alone = classifier.predict(texts, fused=False)
+                row(f"fine-tuned {version.label}: transformer alone", alone, labels, rate)
+            else:
+                # A classifier trained before the lexical model: fused here with the baseline the same way
+                # (fuse_probabilities, fixed weights, nothing fitted on the held-out papers).
+                fused = fuse_probabilities(probabilities, proba)
+                rate_both = 1 / (1 / rate + 1 / tfidf_rate)
                 row(
-                    f"fine-tuned {version.label} x TF-IDF (geometric mean)",
-                    fuse(probabilities, proba),
+                    f"fine-tuned {version.label} x the baseline (product of experts)",
+                    fused,
                     labels,
-                    1 / (1 / rate + 1 / tfidf_rate),
+                    rate_both,
                 )
             _, _, meta = classifier_read(Path(version.path))
             if backend == backends[0] and not meta.get("prior_shift"):
@@ -144,15 +155,6 @@ def main() -> None:
                 classifier.bias = classifier.bias + shift
                 shifted = classifier.predict(texts)
                 row(f"fine-tuned {version.label} + corpus prior shift", shifted, classifier.labels, rate)
-
-
-def fuse(a, b):
-    """The normalised geometric mean of two (n, labels) probability matrices."""
-    import numpy as np
-
-    log = 0.5 * np.log(np.clip(a, 1e-9, 1)) + 0.5 * np.log(np.clip(b, 1e-9, 1))
-    p = np.exp(log - log.max(axis=1, keepdims=True))
-    return p / p.sum(axis=1, keepdims=True)
 
 
 def _sample_primaries(train) -> list[str]:

@@ -47,7 +47,34 @@ def main() -> None:
         for label, mode, fusion in runs:
             m = search_evaluate(questions, modes=(mode,), fusion=fusion)[mode]
             table_row(label, *(f"{m[key]:.3f}" for key in ("R@1", "R@5", "R@10", "MRR@10")))
+        m = fixed_weights(questions)
+        label = "z-score fusion, equal weights for every query (before)"
+        table_row(label, *(f"{m[key]:.3f}" for key in ("R@1", "R@5", "R@10", "MRR@10")))
         print()
+
+
+def fixed_weights(questions) -> dict:
+    """The z-score fusion as it was before the query's script weighed the dense side (dense_weight 1)."""
+    from django.conf import settings
+
+    from physlit.corpus.models import Paper
+    from physlit.evaluation.search import ranking_metrics
+    from physlit.search import service
+
+    loaded = service.index_loaded()
+    gold = dict(
+        Paper.objects.filter(arxiv_id__in=[q.arxiv_id for q in questions]).values_list("arxiv_id", "pk")
+    )
+    candidates = max(10, settings.PHYSLIT_SEARCH_CANDIDATES)
+    ranks = []
+    for q in questions:
+        if q.arxiv_id not in gold:
+            continue
+        dense = service.dense_ranked(loaded, service.query_vector(loaded, q.question), candidates, None)
+        keyword = service.keyword_ranked(loaded, q.question, candidates, None)
+        ids = [h.paper_id for h in service.fuse(dense, keyword, 10, method="zscore", dense_weight=1.0)]
+        ranks.append(ids.index(gold[q.arxiv_id]) + 1 if gold[q.arxiv_id] in ids else None)
+    return ranking_metrics(ranks)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,13 @@ The data's two traps:
 - Category fields also hold stray tokens (MSC codes such as "85A40,", ACM codes, words): only tokens of the
   form archive[.SUB] with a known arXiv archive count (`categories_clean`).
 
+Beside it, a lexical model reads the same text: TF-IDF over words and word pairs with a multinomial
+logistic regression on the primary category, fitted on every training paper in a couple of minutes
+(`lexical_fit`, scikit-learn) and served in numpy (`Lexical`, lexical.npz). The two are combined per category
+as a product of experts: the mean of their logits (`fuse_probabilities`). On 2 CPU cores the transformer sees
+only part of the corpus within its budget and the lexical model all of it; they err differently
+(docs/benchmarks.md, "Category suggestion").
+
 Serving needs no torch: the fine-tuned encoder runs through physlit.ml.encoder (ONNX, tokenizers) and the
 head is a numpy matrix (head.npz). Training (`classifier_fit`) imports torch. No Django here.
 """
@@ -42,6 +49,8 @@ _CATEGORY = re.compile(r"([a-z][a-z\-]*)(?:\.[A-Za-z][A-Za-z\-]*)?")
 HEAD_FILE = "head.npz"
 LABELS_FILE = "classifier.json"
 ENCODER_FOLDER = "encoder"
+LEXICAL_FILE = "lexical.npz"
+_TOKEN = re.compile(r"(?u)\b\w\w+\b")  # scikit-learn's default token pattern
 
 
 def categories_clean(tokens: Sequence[str]) -> list[str]:
@@ -124,19 +133,94 @@ def classification_metrics(
 # --- serving ------------------------------------------------------------------------------------------------
 
 
-class Classifier:
-    """A trained classifier: `encode` (texts -> unit embeddings, e.g. an ONNX physlit.ml.encoder Encoder)
-    and the head's weights. predict(texts) -> (n, labels) probabilities."""
+class Lexical:
+    """TF-IDF (lower-cased words of 2+ characters and word pairs, sublinear term frequency, L2-normalised
+    rows, as scikit-learn's TfidfVectorizer computes them) and a multinomial logistic regression over the
+    classifier's labels, in numpy. proba(texts) -> (n, labels) probabilities summing to 1 per row."""
 
-    def __init__(self, encode: Callable[[Sequence[str]], np.ndarray], head: dict[str, np.ndarray], labels):
+    def __init__(self, terms: Sequence[str], idf: np.ndarray, coef: np.ndarray, intercept: np.ndarray):
+        self.vocabulary = {t: i for i, t in enumerate(terms)}
+        self.idf = idf.astype(np.float32)  # (features,)
+        self.coef = coef.astype(np.float32)  # (labels, features)
+        self.intercept = intercept.astype(np.float32)  # (labels,)
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """(columns, values) of the text's non-zero TF-IDF features."""
+        words = _TOKEN.findall(text.lower())
+        counts = Counter(words)
+        counts.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+        pairs = [(self.vocabulary[t], n) for t, n in counts.items() if t in self.vocabulary]
+        if not pairs:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        cols = np.array([c for c, _ in pairs], np.int64)
+        values = (1.0 + np.log(np.array([n for _, n in pairs], np.float32))) * self.idf[cols]
+        return cols, values / max(float(np.linalg.norm(values)), 1e-12)
+
+    def proba(self, texts: Sequence[str]) -> np.ndarray:
+        logits = np.tile(self.intercept, (len(texts), 1))
+        for row, text in enumerate(texts):
+            cols, values = self.features(text)
+            logits[row] += self.coef[:, cols] @ values
+        z = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return (z / z.sum(axis=1, keepdims=True)).astype(np.float32)
+
+    def save(self, folder: Path) -> None:
+        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
+        np.savez_compressed(
+            Path(folder) / LEXICAL_FILE,
+            terms=np.array(terms, dtype=str),
+            idf=self.idf,
+            coef=self.coef,
+            intercept=self.intercept,
+        )
+
+    @classmethod
+    def load(cls, folder: Path) -> Lexical | None:
+        """The lexical model saved in `folder`, or None (a classifier trained before it had one)."""
+        path = Path(folder) / LEXICAL_FILE
+        if not path.is_file():
+            return None
+        with np.load(path, allow_pickle=False) as data:
+            return cls(data["terms"].tolist(), data["idf"], data["coef"], data["intercept"])
+
+
+def fuse_probabilities(transformer: np.ndarray, lexical: np.ndarray) -> np.ndarray:
+    """The product of experts of the transformer head's per-category probabilities (sigmoids) and the
+    lexical model's: sigmoid of the mean of their logits, (n, labels)."""
+
+    def logit(p: np.ndarray) -> np.ndarray:
+        p = np.clip(p.astype(np.float64), 1e-7, 1 - 1e-7)
+        return np.log(p) - np.log1p(-p)
+
+    fused = (logit(transformer) + logit(lexical)) / 2
+    return (1.0 / (1.0 + np.exp(-fused))).astype(np.float32)
+
+
+class Classifier:
+    """A trained classifier: `encode` (texts -> unit embeddings, e.g. an ONNX physlit.ml.encoder Encoder),
+    the head's weights and, when the folder has one, the lexical model it is fused with.
+    predict(texts) -> (n, labels) probabilities."""
+
+    def __init__(
+        self,
+        encode: Callable[[Sequence[str]], np.ndarray],
+        head: dict[str, np.ndarray],
+        labels,
+        lexical: Lexical | None = None,
+    ):
         self.encode = encode
         self.weight = head["weight"].astype(np.float32)  # (labels, dim)
         self.bias = head["bias"].astype(np.float32)  # (labels,)
         self.labels = list(labels)
+        self.lexical = lexical
 
-    def predict(self, texts: Sequence[str]) -> np.ndarray:
+    def predict(self, texts: Sequence[str], *, fused: bool = True) -> np.ndarray:
+        """Per text, each label's probability; `fused`: with the lexical model, where there is one."""
         logits = self.encode(texts) @ self.weight.T + self.bias
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        probabilities = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        if fused and self.lexical is not None:
+            probabilities = fuse_probabilities(probabilities, self.lexical.proba(texts))
+        return probabilities
 
     def suggest(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         """The `top` most probable categories of one paper's text, most probable first."""
@@ -162,7 +246,7 @@ def classifier_load(folder: Path, *, backend: str, cache_dir: Path, threads: int
     encoder = get_encoder(
         Path(folder) / ENCODER_FOLDER, backend=backend, cache_dir=cache_dir, threads=threads
     )
-    return Classifier(encoder.encode, head, labels)
+    return Classifier(encoder.encode, head, labels, Lexical.load(folder))
 
 
 # --- training (torch) ---------------------------------------------------------------------------------------
@@ -286,11 +370,52 @@ def prior_shift(corpus: Sequence[str], sample: Sequence[str], labels: Sequence[s
     )
 
 
+def lexical_fit(texts: Sequence[str], primaries: Sequence[str], labels: Sequence[str]) -> Lexical:
+    """Fit the lexical model (scikit-learn: TF-IDF over words and word pairs seen in 3+ papers, the 100,000
+    most frequent, sublinear tf; multinomial logistic regression, C=10) on papers whose primary category is
+    among `labels`; its classes in `labels`' order (a label without papers gets no probability)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    wanted = set(labels)
+    kept = [(t, p) for t, p in zip(texts, primaries) if p in wanted]
+    vectorizer = TfidfVectorizer(
+        ngram_range=(1, 2),
+        min_df=min(3, max(1, len(kept) // 100)),
+        max_features=100_000,
+        sublinear_tf=True,
+        dtype=np.float32,
+    )
+    x = vectorizer.fit_transform([t for t, _ in kept])
+    model = LogisticRegression(C=10.0, max_iter=100)
+    model.fit(x, [p for _, p in kept])
+    coef = np.zeros((len(labels), x.shape[1]), np.float32)
+    intercept = np.full(len(labels), -30.0, np.float32)
+    column = {c: j for j, c in enumerate(labels)}
+    for k, c in enumerate(model.classes_):
+        if len(model.classes_) == 2:  # scikit-learn keeps one row for two classes: the second's logit
+            coef[column[c]] = model.coef_[0] * (1 if k else -1) / 2
+            intercept[column[c]] = model.intercept_[0] * (1 if k else -1) / 2
+        else:
+            coef[column[c]], intercept[column[c]] = model.coef_[k], model.intercept_[k]
+    terms = vectorizer.get_feature_names_out().tolist()
+    return Lexical(terms, vectorizer.idf_, coef, intercept)
+
+
 def classifier_save(
-    folder: Path, model, tokenizer, base: Path, head: dict[str, np.ndarray], labels, *, metadata: dict
+    folder: Path,
+    model,
+    tokenizer,
+    base: Path,
+    head: dict[str, np.ndarray],
+    labels,
+    *,
+    metadata: dict,
+    lexical: Lexical | None = None,
 ) -> None:
     """Write a classifier folder: the fine-tuned encoder (a sentence-transformers folder that
-    physlit.ml.encoder loads, serving at the training length), head.npz and classifier.json."""
+    physlit.ml.encoder loads, serving at the training length), head.npz, classifier.json and, when given,
+    the lexical model (lexical.npz)."""
     from physlit.ml.encoder_training import model_save
 
     folder = Path(folder)
@@ -298,4 +423,6 @@ def classifier_save(
     length = metadata.get("max_length")  # the training length; else the base's
     model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata, max_seq_length=length)
     np.savez(folder / HEAD_FILE, weight=head["weight"], bias=head["bias"])
+    if lexical is not None:
+        lexical.save(folder)
     (folder / LABELS_FILE).write_text(json.dumps({"labels": list(labels), **metadata}, indent=2, default=str))

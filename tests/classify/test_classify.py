@@ -3,6 +3,7 @@ its refusals, and the paper page's suggested cross-lists."""
 
 import io
 from datetime import date
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -95,6 +96,10 @@ def test_train_classifier_then_the_api_and_the_paper_page_suggest_categories(cli
     version = ModelVersion.objects.get(kind="classifier")
     assert version.status == ModelVersion.Status.CURRENT, out.getvalue()
     assert set(version.metrics["new"]) >= {"archive_top1", "archive_top3_recall", "category_macro_f1"}
+    # the lexical model is fitted beside the transformer and served fused with it; the transformer alone is
+    # scored for the record
+    assert (Path(version.path) / "lexical.npz").is_file()
+    assert "archive_top1" in version.metrics["new"]["transformer_alone"]
 
     response = post(client, {"title": "Surface codes for fault-tolerant quantum computation", "top": 3})
     assert response.status_code == 200

@@ -83,3 +83,44 @@ def test_the_prior_shift_restores_the_corpus_frequencies_a_capped_sample_hid():
     # add-one smoothed shares: gr-qc 11/102 vs 11/22, quant-ph 91/102 vs 11/22
     assert shift == pytest.approx([np.log(11 / 102) - np.log(11 / 22), np.log(91 / 102) - np.log(11 / 22)])
     assert shift[1] > 0 > shift[0]
+
+
+LEXICAL_PAPERS = [
+    ("Black hole entropy and holography in AdS/CFT with string theory", "hep-th"),
+    ("String theory compactifications and holography of black holes", "hep-th"),
+    ("Surface codes and logical qubits for fault-tolerant quantum computing", "quant-ph"),
+    ("Entanglement of qubits in quantum error correction codes", "quant-ph"),
+    ("Galaxy clusters and the cosmic microwave background lensing", "astro-ph.CO"),
+    ("Weak lensing of galaxy clusters constrains dark matter", "astro-ph.CO"),
+] * 3
+
+
+def test_the_lexical_model_in_numpy_gives_scikit_learns_probabilities(tmp_path):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts, primaries = [t for t, _ in LEXICAL_PAPERS], [p for _, p in LEXICAL_PAPERS]
+    labels = ["astro-ph.CO", "gr-qc", "hep-th", "quant-ph"]  # gr-qc: a label without papers
+    lexical = cl.lexical_fit(texts, primaries, labels)
+    lexical.save(tmp_path)
+    loaded = cl.Lexical.load(tmp_path)
+    queries = ["Holography of black holes", "Lensing by galaxy clusters", "qubits, qubits and codes", "zzz"]
+    ours = loaded.proba(queries)
+    vectorizer = TfidfVectorizer(ngram_range=(1, 2), min_df=1, max_features=100_000, sublinear_tf=True)
+    model = LogisticRegression(C=10.0, max_iter=100).fit(vectorizer.fit_transform(texts), primaries)
+    theirs = model.predict_proba(vectorizer.transform(queries))
+    columns = [labels.index(c) for c in model.classes_]
+    np.testing.assert_allclose(ours[:, columns], theirs, atol=1e-4)
+    assert (ours[:, labels.index("gr-qc")] < 1e-9).all()
+    assert [labels[i] for i in ours[:3].argmax(axis=1)] == ["hep-th", "astro-ph.CO", "quant-ph"]
+    assert cl.Lexical.load(tmp_path / "elsewhere") is None  # an older classifier folder has none
+
+
+def test_fusion_is_the_mean_of_the_logits():
+    transformer = np.array([[0.9, 0.2, 0.5]], np.float32)
+    lexical = np.array([[0.5, 0.2, 0.1]], np.float32)
+    fused = cl.fuse_probabilities(transformer, lexical)
+    logit = np.log(transformer / (1 - transformer)) / 2 + np.log(lexical / (1 - lexical)) / 2
+    np.testing.assert_allclose(fused, 1 / (1 + np.exp(-logit)), rtol=1e-5)
+    assert fused[0, 1] == pytest.approx(0.2)  # two experts that agree keep their probability
+    assert fused[0, 0] > 0.5 > fused[0, 2]  # the transformer's 0.9 tempered by the lexical 0.5
