@@ -9,10 +9,10 @@ the papers by a hash of the arXiv id, never trained on).
 one). Every classifier version in the registry is scored as it serves (onnxruntime, the configured backend),
 plus the current one with the fp32 ONNX backend, for int8's cost. A classifier with a lexical model
 (TF-IDF + logistic regression fitted by `train classifier`, fused with the transformer) is scored as served
-and with its transformer alone; one without is also shown fused with the baseline the same way. Metrics (physlit.ml.classifier.
-classification_metrics): archive top-1 accuracy, archive top-3 recall, category top-1, sub-category
-macro-F1 over primary categories, cross-list F1 (papers listing more than quant-ph alone), and throughput
-(papers/s on this machine, and the time for the 83k corpus at that rate).
+and with its transformer alone; one without is also shown fused with the baseline the same way.
+Metrics (physlit.ml.classifier.classification_metrics): archive top-1 accuracy, archive top-3 recall,
+category top-1, sub-category macro-F1 over primary categories, cross-list F1 (papers listing more than
+quant-ph alone), and throughput (papers/s on this machine, and the time for the 83k corpus at that rate).
 """
 
 from __future__ import annotations

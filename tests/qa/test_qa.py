@@ -60,8 +60,10 @@ def test_follow_up_detection():
 
 
 @pytest.mark.slow
-def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_indexed):
+def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_indexed, settings):
     from physlit.training.services import model_train
+
+    settings.PHYSLIT_READER_SPAN_SHARE = 0.5  # off by default; trained and judged when given a share
 
     lines = []
     first = model_train(kind="reader", max_minutes=2, log=lines.append)
