@@ -13,6 +13,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -59,7 +60,9 @@ def classifier_score(folder: Path, validation: list[tuple[str, list[str]]]) -> d
     )
     started = time.monotonic()
     probabilities = classifier.predict([text for text, _ in validation])
-    metrics = classification_metrics(probabilities, classifier.labels, [cats for _, cats in validation])
+    metrics: dict[str, Any] = dict(
+        classification_metrics(probabilities, classifier.labels, [cats for _, cats in validation])
+    )
     metrics["papers_per_second"] = len(validation) / max(time.monotonic() - started, 1e-9)
     metrics["score"] = (metrics["archive_top1"] + metrics["category_macro_f1"]) / 2
     if classifier.lexical is not None:  # the transformer alone, for the record
