@@ -78,7 +78,7 @@ def search_evaluate_encoder(
                     keyword,
                     10,
                     method=fusion or settings.PHYSLIT_SEARCH_FUSION,
-                    dense_weight=service.dense_weight(q.question),
+                    dense_weight=service.query_dense_weight(q.question),
                 )
             ids = [h.paper_id for h in hits]
             ranks[mode].append(ids.index(gold[q.arxiv_id]) + 1 if gold[q.arxiv_id] in ids else None)

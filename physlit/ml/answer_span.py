@@ -101,15 +101,13 @@ def answer_span_load(
 ) -> AnswerSpanModel:
     """A saved answer-span model as it serves: its encoder through physlit.ml.encoder with `backend` (an ONNX
     one needs no torch), its head in numpy."""
-    from physlit.ml.encoder import get_encoder
+    from physlit.ml.encoder import token_encoder
 
     with np.load(Path(folder) / HEAD_FILE) as data:
         head = {k: data[k] for k in data.files}
-    encoder = get_encoder(
+    encoder = token_encoder(
         Path(folder) / ENCODER_FOLDER, backend=backend, cache_dir=cache_dir, threads=threads
     )
-    if not hasattr(encoder, "encode_tokens"):
-        raise ValueError(f"backend {backend!r} gives no token states; use onnx-int8, onnx or torch-bf16")
     return AnswerSpanModel(encoder.encode_tokens, head)
 
 
@@ -156,26 +154,12 @@ def answer_span_fit(
     span or None) examples; returns the head's arrays and training statistics. Stops at the deadline."""
     import torch
 
-    from physlit.ml.encoder_training import _batches, _bf16_autocast, _optimizer, _stats
-    from physlit.ml.training import TrainProgress
+    from physlit.ml.encoder_training import _bf16_autocast, head_fit
 
     head = torch.nn.Linear(model.config.hidden_size, 2).to(device)
-    batches = _batches(len(examples), config)
-    head_group = {"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0}
-    optimizer, schedule = _optimizer(model, config, len(batches), [head_group])
-    progress = TrainProgress(
-        total_steps=len(batches),
-        deadline=deadline,
-        log=log,
-        every=max(1, min(20, len(batches) // 10 or 1)),
-        label="answer span",
-    )
     mixed = _bf16_autocast(device)
-    model.train()
-    for batch in batches:
-        if progress.out_of_time:
-            log(f"[answer span] budget spent after {progress.step} of {len(batches)} steps")
-            break
+
+    def batch_loss(batch: list[int]):
         encoded = tokenizer(
             [examples[i][0] for i in batch],
             [examples[i][1] for i in batch],
@@ -201,22 +185,27 @@ def answer_span_fit(
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=mixed):
             hidden = model(**inputs).last_hidden_state
         logits = head(hidden.float()).masked_fill(~allowed.unsqueeze(-1), -1e4)
-        loss = (
+        return (
             torch.nn.functional.cross_entropy(logits[..., 0], starts)
             + torch.nn.functional.cross_entropy(logits[..., 1], ends)
         ) / 2
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
-        optimizer.step()
-        schedule.step()
-        progress.update(loss=float(loss.detach()), examples=len(batch))
-    model.eval()
+
+    stats = head_fit(
+        model,
+        head,
+        len(examples),
+        batch_loss,
+        device=device,
+        config=config,
+        deadline=deadline,
+        log=log,
+        label="answer span",
+    )
     arrays = {
         "weight": head.weight.detach().float().cpu().numpy(),
         "bias": head.bias.detach().float().cpu().numpy(),
     }
-    return arrays, asdict(_stats(progress, device, config))
+    return arrays, asdict(stats)
 
 
 def answer_span_save(

@@ -214,13 +214,22 @@ class Classifier:
         self.labels = list(labels)
         self.lexical = lexical
 
-    def predict(self, texts: Sequence[str], *, fused: bool = True) -> np.ndarray:
-        """Per text, each label's probability; `fused`: with the lexical model, where there is one."""
+    def transformer_predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Per text, each label's probability from the fine-tuned transformer's head alone."""
         logits = self.encode(texts) @ self.weight.T + self.bias
-        probabilities = (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
-        if fused and self.lexical is not None:
-            probabilities = fuse_probabilities(probabilities, self.lexical.proba(texts))
-        return probabilities
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+    def predict(self, texts: Sequence[str]) -> np.ndarray:
+        """Per text, each label's probability, as served: the transformer's fused with the lexical model's
+        where the classifier has one."""
+        return self.fuse(texts, self.transformer_predict(texts))
+
+    def fuse(self, texts: Sequence[str], transformer: np.ndarray) -> np.ndarray:
+        """`transformer_predict(texts)`'s probabilities fused with the lexical model's (unchanged without
+        one), so that a caller holding both reads the transformer once."""
+        if self.lexical is None:
+            return transformer
+        return fuse_probabilities(transformer, self.lexical.proba(texts))
 
     def suggest(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         """The `top` most probable categories of one paper's text, most probable first."""
@@ -304,8 +313,7 @@ def classifier_fit(
     are."""
     import torch
 
-    from physlit.ml.encoder_training import _batches, _embed, _optimizer, _stats
-    from physlit.ml.training import TrainProgress
+    from physlit.ml.encoder_training import _embed, head_fit
 
     index = {c: j for j, c in enumerate(labels)}
     # Papers whose primary category is too rare to be a label are left out (else a cross-list would pass
@@ -313,21 +321,8 @@ def classifier_fit(
     rows = [(t, [c for c in cats if c in index]) for t, cats in papers if cats and cats[0] in index]
     head = torch.nn.Linear(model.config.hidden_size, len(labels)).to(device)
     torch.nn.init.zeros_(head.bias)
-    batches = _batches(len(rows), config)
-    head_group = {"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0}
-    optimizer, schedule = _optimizer(model, config, len(batches), [head_group])
-    progress = TrainProgress(
-        total_steps=len(batches),
-        deadline=deadline,
-        log=log,
-        every=max(1, min(20, len(batches) // 10 or 1)),
-        label="classifier",
-    )
-    model.train()
-    for batch in batches:
-        if progress.out_of_time:
-            log(f"[classifier] budget spent after {progress.step} of {len(batches)} steps")
-            break
+
+    def batch_loss(batch: list[int]):
         texts = [rows[i][0] for i in batch]
         primary = torch.tensor([index[rows[i][1][0]] for i in batch], device=device)
         targets = torch.zeros(len(batch), len(labels), device=device)
@@ -344,19 +339,24 @@ def classifier_fit(
         bce = torch.nn.functional.binary_cross_entropy_with_logits(
             logits, targets, weight=known, reduction="sum"
         )
-        loss = ce + bce / known.sum()
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
-        optimizer.step()
-        schedule.step()
-        progress.update(loss=float(loss.detach()), examples=len(batch))
-    model.eval()
+        return ce + bce / known.sum()
+
+    stats = head_fit(
+        model,
+        head,
+        len(rows),
+        batch_loss,
+        device=device,
+        config=config,
+        deadline=deadline,
+        log=log,
+        label="classifier",
+    )
     bias = head.bias.detach().float().cpu().numpy()
     if corpus_primaries:
         bias = bias + prior_shift(corpus_primaries, [cats[0] for _, cats in rows], labels)
     arrays = {"weight": head.weight.detach().float().cpu().numpy(), "bias": bias.astype(np.float32)}
-    return arrays, asdict(_stats(progress, device, config))
+    return arrays, asdict(stats)
 
 
 def prior_shift(corpus: Sequence[str], sample: Sequence[str], labels: Sequence[str]) -> np.ndarray:

@@ -536,6 +536,7 @@ class _BatchEncoder(Encoder):
         pairs: a second text per text, encoded as a pair ("[CLS] text [SEP] pair [SEP]", e.g. a question and
         a sentence); the offsets are then the second text's, (0, 0) on the first text's tokens."""
         lowered = [t.lower() for t in texts] if self._lower else list(texts)
+        text_sequence = 0 if pairs is None else 1  # whose offsets are returned: the text's, or the pair's
         if pairs is not None:
             seconds = [t.lower() for t in pairs] if self._lower else list(pairs)
             encodings = self._tokenizer.encode_batch(list(zip(lowered, seconds)))
@@ -558,9 +559,8 @@ class _BatchEncoder(Encoder):
             hidden = self._forward(feeds)
             for r, i in enumerate(rows):
                 e = encodings[i]
-                wanted = [1 if pairs is not None else 0] * len(e.ids)
-                keep = [not s and q == w for s, q, w in zip(e.special_tokens_mask, e.sequence_ids, wanted)]
-                offsets = [o if k else (0, 0) for o, k in zip(e.offsets, keep)]
+                own = [not s and q == text_sequence for s, q in zip(e.special_tokens_mask, e.sequence_ids)]
+                offsets = [o if k else (0, 0) for o, k in zip(e.offsets, own)]
                 out[i] = (hidden[r, : lengths[i]].copy(), offsets)
         return out
 
@@ -685,3 +685,12 @@ def get_encoder(
         raise ValueError(f"backend {backend!r} needs cache_dir, where the ONNX export is kept")
     artifact = onnx_artifact(spec, cache_dir, int8=backend == "onnx-int8", fingerprint=fingerprint)
     return OnnxEncoder(spec, fingerprint, artifact, backend, threads)
+
+
+def token_encoder(model: Path, *, backend: str, cache_dir: Path, threads: int | None = None) -> _BatchEncoder:
+    """get_encoder for a token-level head (the tagger, the reader's answer-span model): a backend that gives
+    per-token states (encode_tokens); ValueError for one that does not."""
+    encoder = get_encoder(model, backend=backend, cache_dir=cache_dir, threads=threads)
+    if not isinstance(encoder, _BatchEncoder):
+        raise ValueError(f"backend {backend!r} gives no token states; use onnx-int8, onnx or torch-bf16")
+    return encoder

@@ -16,6 +16,7 @@ import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -294,6 +295,50 @@ def _stats(progress: TrainProgress, device, config) -> TrainStats:
         device=str(device),
         config=asdict(config),
     )
+
+
+def head_fit(
+    model,
+    head,
+    n: int,
+    batch_loss: Callable[[list[int]], Any],
+    *,
+    device,
+    config,
+    deadline: float | None = None,
+    log: Callable[[str], None] = print,
+    label: str,
+) -> TrainStats:
+    """Fine-tune `model` (a transformers encoder) and a new `head` together, in place: `config.epochs`
+    seeded passes over `n` examples in batches of `config.batch_size`, `batch_loss(rows)` giving each
+    batch's loss; the head at its own learning rate (config.head_learning_rate, no weight decay), both on
+    _optimizer's schedule, gradients clipped to norm 1. Stops at the deadline (time.monotonic)."""
+    import torch
+
+    batches = _batches(n, config)
+    head_group = {"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0}
+    optimizer, schedule = _optimizer(model, config, len(batches), [head_group])
+    progress = TrainProgress(
+        total_steps=len(batches),
+        deadline=deadline,
+        log=log,
+        every=max(1, min(20, len(batches) // 10 or 1)),
+        label=label,
+    )
+    model.train()
+    for batch in batches:
+        if progress.out_of_time:
+            log(f"[{label}] budget spent after {progress.step} of {len(batches)} steps")
+            break
+        loss = batch_loss(batch)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
+        optimizer.step()
+        schedule.step()
+        progress.update(loss=float(loss.detach()), examples=len(batch))
+    model.eval()
+    return _stats(progress, device, config)
 
 
 def model_save(

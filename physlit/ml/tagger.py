@@ -115,15 +115,13 @@ def _span_probability(span: Span, offsets: Sequence[tuple[int, int]], p_value: n
 def tagger_load(folder: Path, *, backend: str, cache_dir: Path, threads: int | None = None) -> Tagger:
     """A saved tagger as it serves: its encoder through physlit.ml.encoder with `backend` (an ONNX one needs
     no torch), its head in numpy."""
-    from physlit.ml.encoder import get_encoder
+    from physlit.ml.encoder import token_encoder
 
     with np.load(Path(folder) / HEAD_FILE) as data:
         head = {k: data[k] for k in data.files}
-    encoder = get_encoder(
+    encoder = token_encoder(
         Path(folder) / ENCODER_FOLDER, backend=backend, cache_dir=cache_dir, threads=threads
     )
-    if not hasattr(encoder, "encode_tokens"):
-        raise ValueError(f"backend {backend!r} gives no token states; use onnx-int8, onnx or torch-bf16")
     return Tagger(encoder.encode_tokens, head)
 
 
@@ -179,26 +177,12 @@ def tagger_fit(
     examples; returns the head's arrays and training statistics. Stops at the deadline."""
     import torch
 
-    from physlit.ml.encoder_training import _batches, _bf16_autocast, _optimizer, _stats
-    from physlit.ml.training import TrainProgress
+    from physlit.ml.encoder_training import _bf16_autocast, head_fit
 
     head = torch.nn.Linear(model.config.hidden_size, len(LABELS)).to(device)
-    batches = _batches(len(examples), config)
-    head_group = {"params": list(head.parameters()), "lr": config.head_learning_rate, "weight_decay": 0.0}
-    optimizer, schedule = _optimizer(model, config, len(batches), [head_group])
-    progress = TrainProgress(
-        total_steps=len(batches),
-        deadline=deadline,
-        log=log,
-        every=max(1, min(20, len(batches) // 10 or 1)),
-        label="tagger",
-    )
     mixed = _bf16_autocast(device)
-    model.train()
-    for batch in batches:
-        if progress.out_of_time:
-            log(f"[tagger] budget spent after {progress.step} of {len(batches)} steps")
-            break
+
+    def batch_loss(batch: list[int]):
         texts = [examples[i][0] for i in batch]
         encoded = tokenizer(
             texts,
@@ -222,19 +206,24 @@ def tagger_fit(
         with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=mixed):
             hidden = model(**inputs).last_hidden_state
         logits = head(hidden.float())
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, len(LABELS)), targets.reshape(-1))
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_([*model.parameters(), *head.parameters()], 1.0)
-        optimizer.step()
-        schedule.step()
-        progress.update(loss=float(loss.detach()), examples=len(batch))
-    model.eval()
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, len(LABELS)), targets.reshape(-1))
+
+    stats = head_fit(
+        model,
+        head,
+        len(examples),
+        batch_loss,
+        device=device,
+        config=config,
+        deadline=deadline,
+        log=log,
+        label="tagger",
+    )
     arrays = {
         "weight": head.weight.detach().float().cpu().numpy(),
         "bias": head.bias.detach().float().cpu().numpy(),
     }
-    return arrays, asdict(_stats(progress, device, config))
+    return arrays, asdict(stats)
 
 
 def tagger_save(

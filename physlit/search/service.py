@@ -231,7 +231,7 @@ def keyword_ranked(loaded: LoadedIndex, query: str, k: int, mask: np.ndarray | N
 FUSIONS = ("zscore", "rrf")
 
 
-def dense_weight(query: str) -> float:
+def query_dense_weight(query: str) -> float:
     """How much the dense retriever counts in the fusion for `query`: the share of its letters in the Latin
     script. The encoder reads English; a question in Chinese embeds as noise, while BM25 still finds the
     Latin abbreviations, symbols and numbers in it (dev-zh, docs/benchmarks.md), so the fusion follows BM25
@@ -251,7 +251,7 @@ def fuse(
     paper one retriever did not return counts as that retriever's worst candidate. Unlike rank fusion it
     keeps how far ahead a candidate is, so a decisive keyword match is not outvoted by a middling dense
     one (measured: docs/benchmarks.md, "Search quality"). "rrf": reciprocal-rank fusion, k = 60.
-    `dense_weight` scales the dense retriever's part (see dense_weight()). Ties keep the order of first
+    `dense_weight` scales the dense retriever's part (see query_dense_weight()). Ties keep the order of first
     appearance, dense candidates first.
     """
     if method not in FUSIONS:
@@ -314,7 +314,11 @@ def papers_search(
     if mode == "keyword":
         return keyword.hits(k, "keyword")
     return fuse(
-        dense, keyword, k, method=fusion or settings.PHYSLIT_SEARCH_FUSION, dense_weight=dense_weight(query)
+        dense,
+        keyword,
+        k,
+        method=fusion or settings.PHYSLIT_SEARCH_FUSION,
+        dense_weight=query_dense_weight(query),
     )
 
 
@@ -386,7 +390,7 @@ def papers_matching(
             keyword,
             2 * candidates,
             method=settings.PHYSLIT_SEARCH_FUSION,
-            dense_weight=dense_weight(query),
+            dense_weight=query_dense_weight(query),
         )
         fused = {h.paper_id for h in ranked}
         ranked += [h for h in nearest if h.paper_id not in fused]

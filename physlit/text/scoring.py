@@ -49,7 +49,8 @@ def token_f1(prediction: str, golds: Iterable[str]) -> float:
 
 
 # Openers that point back at text the summary does not carry ("This shows …", "In doing so, …", "Whether
-# that dust …"): a sentence that opens with one is a fragment out of its abstract.
+# that dust …"): a sentence that opens with one is a fragment out of its abstract. Written apart from the
+# summarizer's own deletions (physlit.ml.summarizer): the measure is not to be the model's rule.
 _CONTEXT_OPENERS = re.compile(
     r"^(?:this|these|that|those|it|its|they|their|them|such|here|there|however|moreover|furthermore|"
     r"thus|therefore|hence|also|additionally|in addition|in doing so|in this way|in particular|"

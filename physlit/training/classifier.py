@@ -58,18 +58,15 @@ def classifier_score(folder: Path, validation: list[tuple[str, list[str]]]) -> d
     classifier = classifier_load(
         folder, backend=settings.PHYSLIT_CLASSIFIER_BACKEND, cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx"
     )
+    texts, gold = [text for text, _ in validation], [cats for _, cats in validation]
     started = time.monotonic()
-    probabilities = classifier.predict([text for text, _ in validation])
-    metrics: dict[str, Any] = dict(
-        classification_metrics(probabilities, classifier.labels, [cats for _, cats in validation])
-    )
+    alone = classifier.transformer_predict(texts)
+    probabilities = classifier.fuse(texts, alone)
+    metrics: dict[str, Any] = dict(classification_metrics(probabilities, classifier.labels, gold))
     metrics["papers_per_second"] = len(validation) / max(time.monotonic() - started, 1e-9)
     metrics["score"] = (metrics["archive_top1"] + metrics["category_macro_f1"]) / 2
     if classifier.lexical is not None:  # the transformer alone, for the record
-        alone = classifier.predict([text for text, _ in validation], fused=False)
-        metrics["transformer_alone"] = classification_metrics(
-            alone, classifier.labels, [cats for _, cats in validation]
-        )
+        metrics["transformer_alone"] = classification_metrics(alone, classifier.labels, gold)
     return metrics
 
 

@@ -162,10 +162,11 @@ def answer_span_examples(groups: Sequence[Group], *, negatives: int = 1) -> list
     return examples
 
 
-def _answer_span_train(reader, groups, validation, encode, deadline, log):
+def _answer_span_train(reader, groups, validation, encode, deadline, log, mlp_exact: float):
     """Fine-tune the answer-span model on the training groups until `deadline`, serve it as physlit would
     (onnxruntime), and keep it on the reader when it picks the pseudo-answer exactly more often than the span
-    MLP on the validation groups. Returns (its folder or None, its metrics)."""
+    MLP did (`mlp_exact`) on the validation groups. Returns (its folder or None, its metrics, the reader's
+    validation metrics with it when kept, else None)."""
     import tempfile
 
     from physlit.ml import answer_span as asp
@@ -174,7 +175,7 @@ def _answer_span_train(reader, groups, validation, encode, deadline, log):
 
     examples = answer_span_examples(groups)
     if not examples:
-        return None, {"examples": 0}
+        return None, {"examples": 0}, None
     random.Random(SEED).shuffle(examples)
     base = Path(settings.PHYSLIT_READER_SPAN_BASE or encoder_base_model())
     device = device_pick()
@@ -189,16 +190,16 @@ def _answer_span_train(reader, groups, validation, encode, deadline, log):
     served = asp.answer_span_load(
         folder, backend=settings.PHYSLIT_READER_BACKEND, cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx"
     )
-    mlp_exact = validation_evaluate(reader, validation, encode)["span_exact"]
     reader.span_model = served
-    model_exact = validation_evaluate(reader, validation, encode)["span_exact"]
+    with_model = validation_evaluate(reader, validation, encode)
+    model_exact = with_model["span_exact"]
     metrics = {"examples": stats["examples"], "seconds": stats["seconds"], "span_exact": model_exact}
     log(f"answer span: pseudo-answer exact {model_exact:.3f} (span MLP {mlp_exact:.3f})")
     if model_exact <= mlp_exact:
         reader.span_model = None
         shutil.rmtree(root, ignore_errors=True)
-        return None, {**metrics, "kept": 0}
-    return folder, {**metrics, "kept": 1}
+        return None, {**metrics, "kept": 0}, None
+    return folder, {**metrics, "kept": 1}, with_model
 
 
 def reader_train(
@@ -263,11 +264,13 @@ def reader_train(
     span_folder = None
     if share > 0:
         span_end = None if deadline is None else started + max_minutes * 60 * 0.75
-        span_folder, span_metrics = _answer_span_train(reader, groups, validation, encoder, span_end, log)
+        span_folder, span_metrics, with_model = _answer_span_train(
+            reader, groups, validation, encoder, span_end, log, metrics["span_exact"]
+        )
         metrics["span_exact_mlp"] = metrics["span_exact"]
         metrics.update({f"answer_span_{k}": v for k, v in span_metrics.items()})
-        if span_folder is not None:  # the reader as it will serve, its span model picking short answers
-            metrics.update(validation_evaluate(reader, validation, encoder))
+        if with_model is not None:  # the reader as it will serve, its span model picking short answers
+            metrics.update(with_model)
     reader.threshold = metrics["threshold"]
     baseline = None
     if current is not None:

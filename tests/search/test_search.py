@@ -210,17 +210,17 @@ def test_zscore_fusion_keeps_a_decisive_keyword_match_first():
 
 
 def test_a_question_in_chinese_follows_bm25_in_the_fusion():
-    from physlit.search.service import Ranked, dense_weight, fuse
+    from physlit.search.service import Ranked, fuse, query_dense_weight
 
-    assert dense_weight("What value of S8 does HSC find?") == 1.0
-    assert dense_weight("Quelle température de Curie?") == 1.0  # accented Latin letters are Latin
+    assert query_dense_weight("What value of S8 does HSC find?") == 1.0
+    assert query_dense_weight("Quelle température de Curie?") == 1.0  # accented Latin letters are Latin
     zh = "F=1 旋量玻色-爱因斯坦凝聚体中，非零背景上的亮单孤子解被分为哪两种类型？"
-    assert dense_weight(zh) < 0.1
+    assert query_dense_weight(zh) < 0.1
     # dense (noise for Chinese) prefers paper 2 by far; BM25 (the Latin "F=1") prefers paper 1 a little
     dense = Ranked(np.array([2, 3, 4, 1]), np.array([0.9, 0.3, 0.29, 0.28]))
     keyword = Ranked(np.array([1, 2, 5]), np.array([6.0, 5.5, 1.0]))
     assert fuse(dense, keyword, 2)[0].paper_id == 2  # equal weights: the dense side decides
-    assert fuse(dense, keyword, 2, dense_weight=dense_weight(zh))[0].paper_id == 1
+    assert fuse(dense, keyword, 2, dense_weight=query_dense_weight(zh))[0].paper_id == 1
 
 
 def test_daily_task_harvests_then_adds_new_papers_to_the_index(indexed, settings):
