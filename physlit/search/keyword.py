@@ -25,6 +25,7 @@ class KeywordIndex:
         self.retriever = retriever
         self.tokenizer = tokenizer
         self.size = size
+        self._term_best: np.ndarray | None = None  # each term's highest score in any document (coverage)
 
     @staticmethod
     def _tokenizer():
@@ -59,13 +60,34 @@ class KeywordIndex:
         tokenizer.load_stopwords(str(folder))
         return cls(retriever, tokenizer, size)
 
+    def _known(self, query: str) -> list:
+        tokens = self.tokenizer.tokenize([query], update_vocab=False, show_progress=False)[0]
+        return [t for t in tokens if t in self.retriever.unique_token_ids_set]  # the tokenizer's ids
+
+    def coverage(self, query: str, best: float) -> float:
+        """How much of the query the best match `best` (its BM25 score) holds: `best` over the sum of each
+        query term's highest score in any document, in 0..1. Near 1 when one paper holds every query term at
+        its strongest; low when the best match shares only a few words with the query."""
+        known = self._known(query)
+        if not known or best <= 0:
+            return 0.0
+        if self._term_best is None:
+            csc = self.retriever.scores
+            data, starts = np.asarray(csc["data"]), np.asarray(csc["indptr"])
+            best_of = np.zeros(len(starts) - 1, dtype=np.float32)
+            filled = np.flatnonzero(starts[1:] > starts[:-1])
+            if len(filled):
+                best_of[filled] = np.maximum.reduceat(data, starts[filled])[: len(filled)]
+            self._term_best = best_of
+        total = float(self._term_best[np.asarray(known, dtype=np.int64)].sum())
+        return min(1.0, best / total) if total > 0 else 0.0
+
     def search(self, query: str, k: int, *, mask: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Top-k positions (m,) int64 and BM25 scores (m,) float32, m <= k; only documents sharing a term.
 
         bm25s scores every document; only those sharing a term are ranked here (a few thousand at 83k
         papers rather than all of them, as bm25s' own top-k does)."""
-        tokens = self.tokenizer.tokenize([query], update_vocab=False, show_progress=False)[0]
-        known = [t for t in tokens if t in self.retriever.unique_token_ids_set]  # the tokenizer's ids
+        known = self._known(query)
         if self.size == 0 or not known:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         weight_mask = None if mask is None else mask.astype(np.float32)

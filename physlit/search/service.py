@@ -28,6 +28,7 @@ from physlit.search.encoding import encoder_for_index, query_encoder_for, query_
 from physlit.search.keyword import KeywordIndex
 from physlit.search.models import SearchIndex
 from physlit.text import author_normalize, normalize
+from physlit.text.glossary import Glossary, has_chinese
 
 MODES = ("hybrid", "dense", "keyword")
 SORTS = ("relevance", "date")  # date: newest first
@@ -230,6 +231,22 @@ def keyword_ranked(loaded: LoadedIndex, query: str, k: int, mask: np.ndarray | N
 
 FUSIONS = ("zscore", "rrf")
 
+_glossaries: dict[str, Glossary] = {}
+
+
+def query_english(query: str) -> str:
+    """The query as the index reads it: NFC, and a query with Chinese in it rewritten into the English physics
+    terms it contains through the glossary settings.PHYSLIT_QUERY_GLOSSARY names (physlit.text.glossary;
+    "" turns it off). Chat questions go through it too, so a Chinese question finds and reads the English
+    abstracts."""
+    query = normalize(query)
+    path = settings.PHYSLIT_QUERY_GLOSSARY
+    if not path or not has_chinese(query):
+        return query
+    if path not in _glossaries:
+        _glossaries[path] = Glossary.load(path)
+    return _glossaries[path].english(query) or query
+
 
 def query_dense_weight(query: str) -> float:
     """How much the dense retriever counts in the fusion for `query`: the share of its letters in the Latin
@@ -242,8 +259,19 @@ def query_dense_weight(query: str) -> float:
     return sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) / len(letters)
 
 
+def keyword_coverage(loaded: LoadedIndex, query: str, keyword: Ranked) -> float:
+    """How much of the query its best keyword match holds (KeywordIndex.coverage), 0 with no match."""
+    return loaded.keyword.coverage(query, float(keyword.scores[0])) if len(keyword.ids) else 0.0
+
+
 def fuse(
-    dense: Ranked, keyword: Ranked, k: int, *, method: str = "zscore", dense_weight: float = 1.0
+    dense: Ranked,
+    keyword: Ranked,
+    k: int,
+    *,
+    method: str = "zscore",
+    dense_weight: float = 1.0,
+    keyword_weight: float = 1.0,
 ) -> list[SearchHit]:
     """Combine two retrievers' candidates into one ranking of at most k hits.
 
@@ -267,7 +295,7 @@ def fuse(
         raw[name][at] = part.scores
         if not len(part.ids):
             continue
-        weight = dense_weight if name == "dense" else 1.0
+        weight = dense_weight if name == "dense" else keyword_weight
         if method == "rrf":
             total[at] += weight / (60 + np.arange(1, len(at) + 1))
         elif len(part.ids) >= 2:
@@ -299,7 +327,7 @@ def papers_search(
     """Rank papers for a query. mode: hybrid | dense | keyword."""
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    query = normalize(query)  # stored text is NFC (harvest.records): a decomposed "ö" matches it
+    query = query_english(query)  # NFC like stored text (harvest.records): a decomposed "ö" matches it
     loaded = index_loaded()
     mask = filter_mask(loaded, filters or SearchFilters())
     if mask is not None and not mask.any():
@@ -368,7 +396,7 @@ def papers_matching(
         raise ValueError(f"unknown mode {mode!r}")
     if sort not in SORTS:
         raise ValueError(f"unknown sort {sort!r}")
-    query = normalize(query)
+    query = query_english(query)
     loaded = index_loaded()
     mask = filter_mask(loaded, filters or SearchFilters())
     if mask is not None and not mask.any():

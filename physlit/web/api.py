@@ -18,7 +18,13 @@ from physlit.corpus.selectors import author_profile, paper_get, papers_by_ids, p
 from physlit.results.services import paper_results, quantity_values
 from physlit.search.corpus_map import corpus_map_get
 from physlit.search.embeddings import paper_embedding
-from physlit.search.service import SearchUnavailable, known_categories, papers_matching, papers_similar
+from physlit.search.service import (
+    SearchUnavailable,
+    known_categories,
+    papers_matching,
+    papers_similar,
+    query_english,
+)
 from physlit.search.topics import topic_matches
 from physlit.summaries.services import papers_briefly, summary_text
 from physlit.text import TextRefused, text_clean
@@ -81,7 +87,9 @@ def search(request):
         {**paper_brief(paper), "score": _rounded(score), "relevance": _rounded(relevance)}
         for paper, score, relevance in ranked
     ]
-    return JsonResponse({"query": data["q"], "total": total, "results": results})
+    # read_as: the query as searched (a query in Chinese: the English terms the glossary found in it).
+    read_as = query_english(data["q"]) if data["q"] else ""
+    return JsonResponse({"query": data["q"], "read_as": read_as, "total": total, "results": results})
 
 
 def _rounded(value: float | None) -> float | None:

@@ -28,6 +28,7 @@ from physlit.search.service import (
     known_categories,
     papers_matching,
     papers_similar,
+    query_english,
 )
 from physlit.summaries.services import summary_for
 from physlit.text import TextRefused, text_clean
@@ -91,6 +92,7 @@ def search_page(request, params):
     data, filters = form.cleaned_data, form.filters()
     mode, sort = data.get("mode") or "hybrid", data.get("sort") or "relevance"
     found = papers_matching(query=data["q"], mode=mode, filters=filters, sort=sort)
+    read_as = query_english(data["q"])  # a query in Chinese is searched as its English terms
     page = Paginator(found.hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     # Only the papers shown are read and get a snippet.
     papers = papers_by_ids([h.paper_id for h in page.object_list])
@@ -100,7 +102,7 @@ def search_page(request, params):
             "paper": papers[h.paper_id],
             "score": h.score,
             "relevance": h.relevance,
-            "snippet": snippet(papers[h.paper_id].abstract, data["q"]),
+            "snippet": snippet(papers[h.paper_id].abstract, read_as),
             "summary": summaries.get(h.paper_id),
         }
         for h in page.object_list
@@ -113,6 +115,7 @@ def search_page(request, params):
             **context,
             "page": page,
             "query": data["q"],
+            "read_as": read_as if read_as != data["q"] else "",
             "found": found,
             "sort": sort,
             "filtered": filters.active,

@@ -33,3 +33,14 @@ def test_saved_index_gives_same_ranking(tmp_path):
     loaded = KeywordIndex.load(tmp_path / "kw", len(DOCS))
     for query in ("quantum codes", "halos", "black hole entropy"):
         assert list(loaded.search(query, 4)[0]) == list(index.search(query, 4)[0])
+
+
+def test_coverage_is_high_when_the_best_match_holds_the_query_and_low_when_it_shares_a_word():
+    index = KeywordIndex.build(DOCS)
+    whole = "surface codes quantum error correction thresholds"
+    positions, scores = index.search(whole, 1)
+    assert positions[0] == 1 and index.coverage(whole, float(scores[0])) > 0.99
+    part = "entropy of the surface of a star made of dark quarks"  # shares one word with each of three papers
+    _, scores = index.search(part, 1)
+    assert 0 < index.coverage(part, float(scores[0])) < 0.6
+    assert index.coverage("zebra giraffe", 1.0) == 0.0  # no query term is in the index

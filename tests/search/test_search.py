@@ -292,3 +292,20 @@ def test_decomposed_and_composed_text_are_one_text_in_queries_stored_papers_and_
     for name in ("Mu\u0308ller", "Müller", "müller"):
         hits = papers_search(query="cat states", mode="keyword", k=5, filters=SearchFilters(author=name))
         assert ids(hits) == ["2502.00001"]
+
+
+def test_a_question_in_chinese_is_searched_as_its_english_terms(indexed, settings, tmp_path):
+    glossary = tmp_path / "glossary.tsv"
+    glossary.write_text(
+        "superconductivity\t超导电性|超导\ntwisted bilayer graphene\t转角双层石墨烯\nmagic angle\t魔角\n",
+        encoding="utf-8",
+    )
+    settings.PHYSLIT_QUERY_GLOSSARY = str(glossary)
+    from physlit.search.service import query_english
+
+    question = "魔角附近的转角双层石墨烯中的超导"
+    assert query_english(question) == "magic angle twisted bilayer graphene superconductivity"
+    assert ids(papers_search(query=question, k=3))[0] == "2401.00004"
+    settings.PHYSLIT_QUERY_GLOSSARY = ""  # off: the Chinese reaches neither BM25 nor the encoder as words
+    assert query_english(question) == question
+    assert papers_search(query=question, mode="keyword", k=3) == []

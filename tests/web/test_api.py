@@ -15,7 +15,7 @@ def test_search_returns_the_documented_fields(client, indexed):
     response = client.get("/api/search", {"q": "surface code thresholds", "k": 3})
     assert response.status_code == 200
     data = response.json()
-    assert data["query"] == "surface code thresholds"
+    assert data["query"] == data["read_as"] == "surface code thresholds"
     assert data["total"] == len(data["results"]) >= 1  # only the papers about it match
     first = data["results"][0]
     assert first["arxiv_id"] == "2401.00002"
@@ -23,6 +23,16 @@ def test_search_returns_the_documented_fields(client, indexed):
     assert set(first) == fields
     assert first["published"] == "2024-01-12" and first["authors"] == ["Peter Shor"]
     assert 0.5 <= first["relevance"] <= 1 and isinstance(first["score"], float)
+
+
+def test_a_query_in_chinese_is_searched_in_english_and_says_how(client, indexed):
+    data = client.get("/api/search", {"q": "表面码的容错阈值", "k": 3}).json()
+    assert data["query"] == "表面码的容错阈值"
+    assert "surface" in data["read_as"] and "threshold" in data["read_as"] and "码" not in data["read_as"]
+    assert data["results"][0]["arxiv_id"] == "2401.00002"
+    page = client.get("/search", {"q": "表面码的容错阈值"}).content.decode()
+    assert f"Searched in English as “{data['read_as']}”" in page
+    assert "Surface codes for fault-tolerant quantum computation" in page
 
 
 def test_search_with_no_close_match_has_total_zero_and_only_weak_results(client, indexed):
