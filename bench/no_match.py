@@ -225,6 +225,18 @@ def main() -> None:
         cells.append(f"{np.mean([g >= t for g in gold]):.0%}" if gold else "–")
         table_row(*cells)
 
+    # The same questions in English and in Chinese (read through the glossary), through the page's own path.
+    print("\nThe page's notice and matches, dev questions in English and the same in Chinese:\n")
+    table_header(["questions", "no close match", "gold paper among the matches"], "lrr")
+    for name in ("dev-questions.jsonl", "dev-questions-zh.jsonl"):
+        asked = [
+            q for q in questions_read(Path(settings.SHARED_DIR) / "eval" / name) if pks.get(q.arxiv_id or "")
+        ]
+        found = [papers_matching(query=q.question) for q in asked]
+        weak = np.mean([f.weak for f in found])
+        among = np.mean([pks[q.arxiv_id or ""] in f.ids() for q, f in zip(asked, found)])
+        table_row(f"{name} ({len(asked)})", f"{weak:.0%}", f"{among:.0%}")
+
     sample = (dev_in + dev_out)[:50]
     for label, run in [
         ("papers_search (hybrid, k=10)", lambda q: papers_search(query=q, k=10)),

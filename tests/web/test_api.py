@@ -30,7 +30,7 @@ def test_a_query_in_chinese_is_searched_in_english_and_says_how(client, indexed)
     assert data["query"] == "表面码的容错阈值"
     assert "surface" in data["read_as"] and "threshold" in data["read_as"] and "码" not in data["read_as"]
     assert data["results"][0]["arxiv_id"] == "2401.00002"
-    page = client.get("/search", {"q": "表面码的容错阈值"}).content.decode()
+    page = client.get("/", {"q": "表面码的容错阈值"}).content.decode()
     assert f"Searched in English as “{data['read_as']}”" in page
     assert "Surface codes for fault-tolerant quantum computation" in page
 
