@@ -29,8 +29,8 @@ STOP = set(
 we our us it its their they them which who whom whose what when where how why than then there here such via
 into onto upon over under between among within without about above below after before during through also both
 either neither not no nor but if so can may might must shall should will would could do does did done has have
-had having i ii iii iv one two three four five six first second third new using used use based show shows shown
-find found paper study studies present presents presented results result obtain obtained investigate
+had having i ii iii iv one two three four five six first second third new using used use based show shows
+shown find found paper study studies present presents presented results result obtain obtained investigate
 investigated consider considered propose proposed discuss discussed derive derived well very more most less
 least much many some any all each other same different various several further thus hence therefore however
 while whereas although even only just e g i e et al cf vs respectively""".split()
@@ -123,7 +123,8 @@ def main() -> None:
     order = sorted(rows, key=lambda t: (-df[len(t.split())].get(t, 0), t))
     with GLOSSARY.open("w", encoding="utf-8") as out:
         out.write("# physlit's Chinese -> English physics glossary: english<TAB>chinese|chinese|... ")
-        out.write("(docs/glossary.md).\n# Terms mined from the corpus's titles and abstracts, most frequent first.\n")
+        out.write("(docs/glossary.md).\n")
+        out.write("# Terms mined from the corpus's titles and abstracts, most frequent first.\n")
         for term in order:
             out.write(f"{term}\t{'|'.join(rows[term])}\n")
     print(f"{GLOSSARY}: {len(order):,} terms, {sum(map(len, rows.values())):,} Chinese forms")
