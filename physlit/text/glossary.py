@@ -25,6 +25,45 @@ _JOINER = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])[\s\-‐‑–—·・�
 _CJK_PUNCT = re.compile(r"[、。《》「」『』【】〈〉“”‘’…]")
 
 
+# Question words, written by hand (the glossary's terms are nouns, verbs and adjectives): the reader tells a
+# numeric question by them ("what temperature", "how many"; physlit.ml.reader), retrieval barely notices them.
+QUESTION_WORDS = {
+    "什么时候": "when",
+    "何时": "when",
+    "什么样": "what kind of",
+    "什么": "what",
+    "何种": "what",
+    "哪种": "which",
+    "哪些": "which",
+    "哪个": "which",
+    "哪一": "which",
+    "哪类": "which",
+    "哪两": "which two",
+    "哪几": "which",
+    "多少": "how much",
+    "几个": "how many",
+    "几种": "how many",
+    "几次": "how many",
+    "多大": "how large",
+    "多长": "how long",
+    "多久": "how long",
+    "多高": "how high",
+    "多低": "how low",
+    "多快": "how fast",
+    "多远": "how far",
+    "为什么": "why",
+    "为何": "why",
+    "如何": "how",
+    "怎样": "how",
+    "怎么": "how",
+    "是否": "whether",
+    "能否": "whether",
+    "是谁": "who",
+    "哪里": "where",
+    "何处": "where",
+}
+
+
 def _key(text: str) -> str:
     return _JOINER.sub("", unicodedata.normalize("NFKC", text)).strip().lower()
 
@@ -35,8 +74,8 @@ def has_chinese(text: str) -> bool:
 
 @dataclass(frozen=True)
 class Glossary:
-    """Chinese term -> English term. Terms of one Chinese character are left out: alone they are too
-    ambiguous (子, 性, 能) to stand for a physics term."""
+    """Chinese term -> English term, and the QUESTION_WORDS. Terms of one Chinese character are left out:
+    alone they are too ambiguous (子, 性, 能) to stand for a physics term."""
 
     terms: dict[str, str]
     longest: int = 0  # characters in the longest Chinese term
@@ -61,7 +100,7 @@ class Glossary:
                 key = _key(variant)
                 if len(key) >= 2 and has_chinese(key):
                     (other if place else usual).setdefault(key, english)
-        terms = {**other, **usual}
+        terms = {**other, **usual, **QUESTION_WORDS}
         return cls(terms, max(map(len, terms), default=0))
 
     def english(self, text: str) -> str:

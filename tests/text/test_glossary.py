@@ -32,7 +32,12 @@ def glossary(tmp_path: Path) -> Glossary:
 
 def test_the_longest_term_wins_and_latin_symbols_stay_in_place(glossary):
     zh = "F=1 旋量玻色-爱因斯坦凝聚体中，非零背景上的亮孤子解被分为哪两种类型？"
-    assert glossary.english(zh) == "F=1 spinor bose-einstein condensate bright soliton type"
+    assert glossary.english(zh) == "F=1 spinor bose-einstein condensate bright soliton which two type"
+
+
+def test_question_words_keep_the_kind_of_question_for_the_reader(glossary):
+    assert glossary.english("中子星的能量是多少？") == "neutron star energy how much"
+    assert glossary.english("什么时候") == "when"  # the longest match, not 什么 "what"
 
 
 def test_joiners_and_full_width_forms_do_not_matter(glossary):
