@@ -68,7 +68,8 @@ def main() -> None:
                 loaded, (moved / np.linalg.norm(moved)).astype(np.float32), candidates, None
             )
             keyword = service.keyword_ranked(loaded, query, candidates, None)
-            coverage = service.keyword_coverage(loaded, query, keyword)
+            best = float(keyword.scores[0]) if len(keyword.ids) else 0.0
+            coverage = loaded.keyword.coverage(query, best)
             coverages.append(coverage)
             target = gold[q.arxiv_id]
             for side, dense_side in (("", dense), (", Rocchio", prf)):

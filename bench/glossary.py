@@ -116,8 +116,9 @@ def main() -> None:
                 raise SystemExit(f"{translated}: {english!r} where {term!r} was asked")
             variants: list[str] = []
             for variant in (v.strip() for v in chinese.split("|")):
-                if variant and "…" not in variant and re.search(r"[\u4e00-\u9fff]", variant):
-                    variants.append(variant) if variant not in variants else None
+                chinese_term = variant and "…" not in variant and re.search(r"[\u4e00-\u9fff]", variant)
+                if chinese_term and variant not in variants:
+                    variants.append(variant)
             if variants:
                 rows[term] = variants
     order = sorted(rows, key=lambda t: (-df[len(t.split())].get(t, 0), t))

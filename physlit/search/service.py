@@ -12,6 +12,7 @@ benchmarks.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -231,7 +232,10 @@ def keyword_ranked(loaded: LoadedIndex, query: str, k: int, mask: np.ndarray | N
 
 FUSIONS = ("zscore", "rrf")
 
-_glossaries: dict[str, Glossary] = {}
+
+@functools.lru_cache(maxsize=2)
+def _glossary(path: str) -> Glossary:
+    return Glossary.load(path)
 
 
 def query_english(query: str) -> str:
@@ -243,9 +247,7 @@ def query_english(query: str) -> str:
     path = settings.PHYSLIT_QUERY_GLOSSARY
     if not path or not has_chinese(query):
         return query
-    if path not in _glossaries:
-        _glossaries[path] = Glossary.load(path)
-    return _glossaries[path].english(query) or query
+    return _glossary(path).english(query) or query
 
 
 def query_dense_weight(query: str) -> float:
@@ -257,11 +259,6 @@ def query_dense_weight(query: str) -> float:
     if not letters:
         return 1.0
     return sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters) / len(letters)
-
-
-def keyword_coverage(loaded: LoadedIndex, query: str, keyword: Ranked) -> float:
-    """How much of the query its best keyword match holds (KeywordIndex.coverage), 0 with no match."""
-    return loaded.keyword.coverage(query, float(keyword.scores[0])) if len(keyword.ids) else 0.0
 
 
 def fuse(
@@ -369,6 +366,7 @@ class SearchResults:
     hits: list[SearchHit]
     total: int  # matches, at most PHYSLIT_SEARCH_MATCH_CAP
     capped: bool = False  # more papers may match than `total`
+    read_as: str = ""  # the query as searched (query_english: a query in Chinese becomes English terms)
 
     @property
     def weak(self) -> bool:
@@ -400,7 +398,7 @@ def papers_matching(
     loaded = index_loaded()
     mask = filter_mask(loaded, filters or SearchFilters())
     if mask is not None and not mask.any():
-        return SearchResults([], 0)
+        return SearchResults([], 0, read_as=query)
     cap = settings.PHYSLIT_SEARCH_MATCH_CAP
     candidates = settings.PHYSLIT_SEARCH_CANDIDATES
     vector = query_vector(loaded, query)
@@ -424,14 +422,14 @@ def papers_matching(
         ranked += [h for h in nearest if h.paper_id not in fused]
     cosines = _cosines_fill(loaded, vector, ranked)
     if not cosines or max(cosines) < settings.PHYSLIT_SEARCH_CLOSE_COSINE:
-        return SearchResults(ranked[:WEAK_SHOWN], 0)
+        return SearchResults(ranked[:WEAK_SHOWN], 0, read_as=query)
     threshold = min(settings.PHYSLIT_SEARCH_MATCH_COSINE, settings.PHYSLIT_SEARCH_CLOSE_COSINE)
     matches = [h for h, cosine in zip(ranked, cosines) if cosine >= threshold][:cap]
     if sort == "date":
         ids = np.asarray([h.paper_id for h in matches], dtype=np.int64)
         dates = loaded.dates[np.searchsorted(loaded.ids, ids)]
         matches = [matches[i] for i in np.argsort(-dates, kind="stable")]  # undated last
-    return SearchResults(matches, len(matches), capped=len(matches) >= cap)
+    return SearchResults(matches, len(matches), capped=len(matches) >= cap, read_as=query)
 
 
 def _cosines_fill(loaded: LoadedIndex, vector: np.ndarray, hits: list[SearchHit]) -> list[float]:

@@ -23,7 +23,6 @@ from physlit.search.service import (
     known_categories,
     papers_matching,
     papers_similar,
-    query_english,
 )
 from physlit.search.topics import topic_matches
 from physlit.summaries.services import papers_briefly, summary_text
@@ -64,6 +63,7 @@ def search(request):
     start = data.get("offset") or 0
     end = start + (data.get("k") or DEFAULT_K)
     ranked: list[tuple[Any, float | None, float | None]]  # (paper, score, relevance)
+    read_as = ""  # the query as searched (a query in Chinese: the English terms the glossary found in it)
     if not data["q"]:  # the newest papers passing the filters
         if not filters.active:
             return error("q: give a query, or a filter (category, date_from, date_to, author)")
@@ -82,13 +82,11 @@ def search(request):
         hits = found.hits[start:end]
         papers = papers_briefly([h.paper_id for h in hits])
         ranked = [(papers[h.paper_id], h.score, h.relevance) for h in hits if h.paper_id in papers]
-        total = found.total
+        total, read_as = found.total, found.read_as
     results = [
         {**paper_brief(paper), "score": _rounded(score), "relevance": _rounded(relevance)}
         for paper, score, relevance in ranked
     ]
-    # read_as: the query as searched (a query in Chinese: the English terms the glossary found in it).
-    read_as = query_english(data["q"]) if data["q"] else ""
     return JsonResponse({"query": data["q"], "read_as": read_as, "total": total, "results": results})
 
 

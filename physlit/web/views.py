@@ -28,7 +28,6 @@ from physlit.search.service import (
     known_categories,
     papers_matching,
     papers_similar,
-    query_english,
 )
 from physlit.summaries.services import summary_for
 from physlit.text import TextRefused, text_clean
@@ -92,7 +91,6 @@ def search_page(request, params):
     data, filters = form.cleaned_data, form.filters()
     mode, sort = data.get("mode") or "hybrid", data.get("sort") or "relevance"
     found = papers_matching(query=data["q"], mode=mode, filters=filters, sort=sort)
-    read_as = query_english(data["q"])  # a query in Chinese is searched as its English terms
     page = Paginator(found.hits, settings.PHYSLIT_PAGE_SIZE).get_page(request.GET.get("page"))
     # Only the papers shown are read and get a snippet.
     papers = papers_by_ids([h.paper_id for h in page.object_list])
@@ -102,7 +100,7 @@ def search_page(request, params):
             "paper": papers[h.paper_id],
             "score": h.score,
             "relevance": h.relevance,
-            "snippet": snippet(papers[h.paper_id].abstract, read_as),
+            "snippet": snippet(papers[h.paper_id].abstract, found.read_as),
             "summary": summaries.get(h.paper_id),
         }
         for h in page.object_list
@@ -115,7 +113,8 @@ def search_page(request, params):
             **context,
             "page": page,
             "query": data["q"],
-            "read_as": read_as if read_as != data["q"] else "",
+            # A query in Chinese is searched as its English terms: the page says so.
+            "read_as": found.read_as if found.read_as != data["q"] else "",
             "found": found,
             "sort": sort,
             "filtered": filters.active,
