@@ -244,6 +244,11 @@ PHYSLIT_SUMMARIZER_BACKEND = env("PHYSLIT_SUMMARIZER_BACKEND", "onnx-int8")
 PHYSLIT_SUMMARIZER_LEVEL = env("PHYSLIT_SUMMARIZER_LEVEL", "clause")  # units scored: "clause" or "sentence"
 PHYSLIT_SUMMARIZER_TRAIN_PAPERS = envint("PHYSLIT_SUMMARIZER_TRAIN_PAPERS", 30000)
 PHYSLIT_SUMMARIZER_VALIDATION_PAPERS = envint("PHYSLIT_SUMMARIZER_VALIDATION_PAPERS", 500)
+# Which model scores the clauses: "finetuned" (the encoder fine-tuned end to end on whole abstracts, from
+# PHYSLIT_SUMMARIZER_BASE, empty: the packaged MiniLM) or "head" (a salience MLP over frozen embeddings of
+# each clause by PHYSLIT_SUMMARIZER_ENCODER). physlit.ml.summarizer; docs/benchmarks.md compares them.
+PHYSLIT_SUMMARIZER_MODEL = env("PHYSLIT_SUMMARIZER_MODEL", "head")
+PHYSLIT_SUMMARIZER_BASE = env("PHYSLIT_SUMMARIZER_BASE", "")
 PHYSLIT_SUMMARIZE_BATCH = envint("PHYSLIT_SUMMARIZE_BATCH", 256)  # papers per task and per write
 
 # Encoder adaptation (physlit.search.adapt, `train encoder`) and evaluation reports (`evaluate`).

@@ -97,6 +97,9 @@ class Candidate:
 class Reading:
     probability: float
     span: tuple[int, int] | None  # character span of the short answer in the sentence, if any
+    # The answer-span model's confidence in that span (its start + end logit less the "no answer" one);
+    # None when the span MLP picked it.
+    span_score: float | None = None
 
 
 def _weighted_recall(q: list[str], other: set[str], idf: Idf) -> float:
@@ -264,6 +267,9 @@ class Reader:
         self.config, self.idf, self.threshold = config, idf, threshold
         self.sentence_scorer, self.span_scorer = sentence, span
         self.span_model: Any = None  # physlit.ml.answer_span.AnswerSpanModel, when the folder has one
+        # The span model's score above which a sentence holds an answer whatever the sentence scorer says,
+        # calibrated like `threshold` on held-out unanswerable questions (None: no span model).
+        self.span_threshold: float | None = None
         self.meta: dict[str, Any] = {}
 
     def _scorer(self, name: str) -> Mlp:
@@ -285,14 +291,17 @@ class Reader:
         vecs = encode([question, *[c.text for c in candidates]])
         x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf)
         probs = 1 / (1 + np.exp(-self._scores("sentence", x)))
-        spans = {}
+        picks = []
         if self.span_model is not None:
             picks = self.span_model.spans(question, [c.text for c in candidates])
-            spans = {i: (p.start, p.end) for i, p in enumerate(picks) if p is not None}
-        return [
-            Reading(float(p), spans[i] if i in spans else self.span(question, c.text))
-            for i, (p, c) in enumerate(zip(probs, candidates))
-        ]
+        readings = []
+        for i, (p, c) in enumerate(zip(probs, candidates)):
+            pick = picks[i] if picks else None
+            if pick is None:
+                readings.append(Reading(float(p), self.span(question, c.text)))
+            else:
+                readings.append(Reading(float(p), (pick.start, pick.end), pick.score))
+        return readings
 
     def span(self, question: str, sentence: str) -> tuple[int, int] | None:
         spans = span_candidates(sentence)
@@ -313,6 +322,7 @@ class Reader:
             "format": READER_FORMAT,
             "config": self.config.__dict__,
             "threshold": self.threshold,
+            "span_threshold": self.span_threshold,
             "idf_default": self.idf.default,
             **meta,
         }
@@ -341,6 +351,7 @@ class Reader:
         reader = cls(
             ReaderConfig(**meta["config"]), idf, float(meta["threshold"]), sentence=sentence, span=span
         )
+        reader.span_threshold = meta.get("span_threshold")
         reader.meta = meta
         return reader
 

@@ -1,7 +1,12 @@
 """Extractive summarizer (stage: summaries): abstracts in, 15-35-word summaries made of the abstract's own
-clauses (less parentheticals and reporting openers) out. A small salience head over frozen sentence-encoder
-embeddings scores each clause; it is trained on the corpus against a pseudo-summary drawn from the paper's
-title, the rest of its abstract and the findings its authors mark. No Django here.
+clauses (less parentheticals and reporting openers) out. Each clause gets a salience score, trained on the
+corpus against a pseudo-summary drawn from the paper's title, the rest of its abstract and the findings its
+authors mark, by one of two models:
+- the fine-tuned clause scorer (BERTSum-style): the encoder (by default the packaged MiniLM) reads the whole
+  abstract and is fine-tuned end to end; a clause's score is a linear head over the mean of its tokens'
+  states. Serves through physlit.ml.encoder (ONNX, no torch);
+- the salience head: a small MLP over frozen sentence-encoder embeddings of each clause.
+No Django here.
 """
 
 from __future__ import annotations
@@ -372,6 +377,165 @@ def head_build(trained: TrainedHead):
     return head.eval()
 
 
+# --- the fine-tuned clause scorer (BERTSum-style): the encoder reads the whole abstract ---------------------
+
+SCORER_FOLDER = "scorer"  # in a summarizer artifact: the fine-tuned encoder (encoder/) and its head.npz
+UNREAD = -1e4  # the score of a unit past the encoder's length (never chosen while another unit is read)
+
+
+def units_layout(units: Sequence[Unit]) -> tuple[str, list[tuple[int, int]]]:
+    """What the fine-tuned scorer reads: the units' texts joined by single spaces, and each unit's character
+    span in that text."""
+    spans, at = [], 0
+    for u in units:
+        spans.append((at, at + len(u.text)))
+        at += len(u.text) + 1
+    return " ".join(u.text for u in units), spans
+
+
+def pooling_weights(offsets: Sequence[tuple[int, int]], spans: Sequence[tuple[int, int]]) -> np.ndarray:
+    """(units, tokens) float32: row u averages the tokens inside unit u's character span; (0, 0) offsets
+    (special tokens) are in none; a unit cut off by truncation gets a row of zeros."""
+    weights = np.zeros((len(spans), len(offsets)), np.float32)
+    for u, (a, b) in enumerate(spans):
+        inside = [t for t, (s, e) in enumerate(offsets) if s < e and s < b and a < e]
+        if inside:
+            weights[u, inside] = 1.0 / len(inside)
+    return weights
+
+
+class ClauseScorer:
+    """The fine-tuned scorer as it serves: `encode_tokens` (physlit.ml.encoder, ONNX, per-token states and
+    character offsets) over the whole abstract, each unit's tokens averaged, a linear head in numpy."""
+
+    def __init__(self, encode_tokens: Callable[..., list], head: dict[str, np.ndarray]):
+        self.encode_tokens = encode_tokens
+        self.weight = head["weight"].astype(np.float32)[0]  # (hidden,)
+        self.bias = float(head["bias"][0])
+
+    def scores(self, unit_lists: Sequence[Sequence[Unit]]) -> list[np.ndarray]:
+        """Per abstract's units, their (n,) float32 salience (UNREAD past the encoder's length)."""
+        out: list[np.ndarray] = [np.zeros(0, np.float32) for _ in unit_lists]
+        todo = [i for i, units in enumerate(unit_lists) if units]
+        layouts = [units_layout(unit_lists[i]) for i in todo]
+        states = self.encode_tokens([text for text, _ in layouts]) if todo else []
+        for i, (_, spans), (hidden, offsets) in zip(todo, layouts, states, strict=True):
+            weights = pooling_weights(offsets, spans)
+            scores = (weights @ hidden) @ self.weight + self.bias
+            out[i] = np.where(weights.sum(axis=1) > 0, scores, UNREAD).astype(np.float32)
+        return out
+
+
+def clause_scorer_load(folder: Path, *, backend: str, cache_dir: Path, threads: int | None = None):
+    """A saved fine-tuned scorer (encoder/ and head.npz in `folder`) as it serves: no torch with an ONNX
+    backend."""
+    from physlit.ml.encoder import token_encoder
+
+    with np.load(Path(folder) / "head.npz") as data:
+        head = {k: data[k] for k in data.files}
+    encoder = token_encoder(Path(folder) / "encoder", backend=backend, cache_dir=cache_dir, threads=threads)
+    return ClauseScorer(encoder.encode_tokens, head)
+
+
+@dataclass
+class ClauseScorerConfig:
+    batch_size: int = 8
+    learning_rate: float = 3e-5  # the transformer's
+    head_learning_rate: float = 1e-3
+    warmup_steps: int = 30
+    weight_decay: float = 0.01
+    max_length: int = 384  # most abstracts fit; serving reads up to 512 tokens
+    epochs: int = 1
+    temperature: float = 0.1  # of the listwise target, as the salience head's
+    seed: int = 0
+
+
+def clause_scorer_fit(
+    model,
+    tokenizer,
+    examples: Sequence[tuple[Sequence[Unit], np.ndarray]],
+    *,
+    device,
+    config: ClauseScorerConfig,
+    deadline: float | None = None,
+    log: Callable[[str], None] = print,
+) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """Fine-tune `model` (a transformers encoder, in place) and a linear head on (units, labels) examples
+    with the salience head's listwise loss: per abstract, cross-entropy between softmax(scores) and
+    softmax(labels / temperature), a unit's score read off the mean of its tokens' states. Returns the
+    head's arrays and training statistics; stops at the deadline."""
+    from dataclasses import asdict
+
+    import torch
+
+    from physlit.ml.encoder_training import _bf16_autocast, head_fit
+
+    head = torch.nn.Linear(model.config.hidden_size, 1).to(device)
+    mixed = _bf16_autocast(device)
+
+    def batch_loss(batch: list[int]):
+        layouts = [units_layout(examples[i][0]) for i in batch]
+        encoded = tokenizer(
+            [text for text, _ in layouts],
+            padding=True,
+            truncation=True,
+            max_length=config.max_length,
+            return_offsets_mapping=True,
+            return_special_tokens_mask=True,
+            return_tensors="pt",
+        )
+        offsets = encoded.pop("offset_mapping").tolist()
+        special = encoded.pop("special_tokens_mask").tolist()
+        width = max(len(examples[i][0]) for i in batch)
+        pool = np.zeros((len(batch), width, len(offsets[0])), np.float32)
+        target = np.full((len(batch), width), UNREAD, np.float32)
+        for r, i in enumerate(batch):
+            offs = [(0, 0) if sp else tuple(o) for o, sp in zip(offsets[r], special[r])]
+            weights = pooling_weights(offs, layouts[r][1])
+            pool[r, : len(weights)] = weights
+            read = weights.sum(axis=1) > 0
+            target[r, : len(weights)] = np.where(read, examples[i][1] / config.temperature, UNREAD)
+        inputs = {k: v.to(device) for k, v in encoded.items()}
+        with torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=mixed):
+            hidden = model(**inputs).last_hidden_state
+        pooled = torch.bmm(torch.from_numpy(pool).to(device), hidden.float())
+        read = torch.from_numpy(pool.sum(axis=2) > 0).to(device)
+        scores = head(pooled).squeeze(-1).masked_fill(~read, UNREAD)
+        wanted = torch.softmax(torch.from_numpy(target).to(device), dim=-1)
+        return -(wanted * torch.log_softmax(scores, dim=-1)).sum(-1).mean()
+
+    stats = head_fit(
+        model,
+        head,
+        len(examples),
+        batch_loss,
+        device=device,
+        config=config,
+        deadline=deadline,
+        log=log,
+        label="summarizer",
+    )
+    arrays = {
+        "weight": head.weight.detach().float().cpu().numpy(),
+        "bias": head.bias.detach().float().cpu().numpy(),
+    }
+    return arrays, asdict(stats)
+
+
+def clause_scorer_save(
+    folder: Path, model, tokenizer, base: Path, head: dict[str, np.ndarray], *, metadata: dict
+) -> None:
+    """Write a scorer folder: the fine-tuned encoder (a sentence-transformers folder that physlit.ml.encoder
+    loads, serving up to 512 tokens) and head.npz."""
+    from physlit.ml.encoder_training import model_save
+
+    folder = Path(folder)
+    (folder / "encoder").mkdir(parents=True)
+    length = min(512, int(getattr(model.config, "max_position_embeddings", 512)))
+    model_save(model, tokenizer, base, folder / "encoder", metadata=metadata, max_seq_length=length)
+    np.savez(folder / "head.npz", weight=head["weight"], bias=head["bias"])
+
+
 # --- the summarizer: encoder + head, saved to and loaded from an artifact folder ----------------------------
 
 
@@ -382,12 +546,14 @@ class SummaryDraft:
 
 
 class Summarizer:
-    """Summaries of abstracts. `encoder` is a physlit.ml.encoder.Encoder (or None for the lead fallback);
-    `head` the trained salience head (None: lead fallback)."""
+    """Summaries of abstracts. `encoder` is a physlit.ml.encoder.Encoder and `head` the trained salience head
+    over its frozen embeddings; or `scorer`, the fine-tuned ClauseScorer; neither: the lead fallback."""
 
-    def __init__(self, *, encoder=None, head=None, level: str = "clause", meta: dict | None = None):
-        self.encoder, self.head, self.level, self.meta = encoder, head, level, meta or {}
-        self.method = "salience" if head is not None else "lead"
+    def __init__(
+        self, *, encoder=None, head=None, scorer=None, level: str = "clause", meta: dict | None = None
+    ):
+        self.encoder, self.head, self.scorer, self.level, self.meta = encoder, head, scorer, level, meta or {}
+        self.method = "salience" if head is not None or scorer is not None else "lead"
 
     def embed_units(
         self, abstracts: Sequence[str], *, batch_size: int = 128
@@ -413,6 +579,13 @@ class Summarizer:
     def picks(self, abstracts: Sequence[str], *, embedded=None) -> list[tuple[list[Unit], list[int]]]:
         """Per abstract: its units and the indices of those the summary keeps. `embedded` (from
         embed_units with the same encoder and level) saves encoding twice."""
+        if self.scorer is not None:
+            split = [units_split(a, level=self.level) for a in abstracts]
+            scored = self.scorer.scores(split)
+            return [
+                (units, compose_pick(units, scores) if units else [])
+                for units, scores in zip(split, scored, strict=True)
+            ]
         if self.head is None:
             split = [units_split(a) for a in abstracts]
             return [(units, compose_pick(units, lead_scores(units))) for units in split]
@@ -428,29 +601,44 @@ class Summarizer:
             for units, chosen in self.picks(abstracts, embedded=embedded)
         ]
 
-    def save(self, folder: Path, trained: TrainedHead, *, encoder_info: dict, metrics: dict) -> None:
-        import torch
-
-        torch.save(trained.state, folder / "head.pt")
-        meta = {
+    def save(self, folder: Path, trained: TrainedHead | None, *, encoder_info: dict, metrics: dict) -> None:
+        """Write summarizer.json and, for a salience head, head.pt; a fine-tuned scorer's folder
+        (SCORER_FOLDER) is written by clause_scorer_save (`trained` is then None)."""
+        meta: dict[str, Any] = {
             "format": FORMAT_VERSION,
             "level": self.level,
-            "head": trained.config,
             "encoder": encoder_info,
             "metrics": metrics,
         }
+        if trained is None:
+            meta["scorer"] = SCORER_FOLDER
+        else:
+            import torch
+
+            torch.save(trained.state, folder / "head.pt")
+            meta["head"] = trained.config
         (folder / "summarizer.json").write_text(json.dumps(meta, indent=2) + "\n")
 
 
-def summarizer_load(folder: str | Path, *, encoder_for: Callable[[dict], Any]) -> Summarizer:
-    """The summarizer saved in `folder`; `encoder_for(meta["encoder"])` supplies its encoder (the caller
-    knows where ONNX exports are cached). Raises ValueError for an artifact of another format."""
-    import torch
-
+def summarizer_load(
+    folder: str | Path,
+    *,
+    encoder_for: Callable[[dict], Any],
+    scorer_for: Callable[[Path], Any] | None = None,
+) -> Summarizer:
+    """The summarizer saved in `folder`: `encoder_for(meta["encoder"])` supplies a salience head's encoder,
+    `scorer_for(scorer folder)` a fine-tuned scorer (clause_scorer_load; the caller knows the backend and
+    where ONNX exports are cached). Raises ValueError for an artifact of another format."""
     folder = Path(folder)
     meta = json.loads((folder / "summarizer.json").read_text())
     if meta.get("format") != FORMAT_VERSION:
         raise ValueError(f"{folder}: summarizer format {meta.get('format')} (expected {FORMAT_VERSION})")
+    if meta.get("scorer"):
+        if scorer_for is None:
+            raise ValueError(f"{folder}: a fine-tuned summarizer; no scorer_for given to load it")
+        return Summarizer(scorer=scorer_for(folder / meta["scorer"]), level=meta["level"], meta=meta)
+    import torch
+
     head = _head(meta["head"]["dim_in"], meta["head"]["hidden"])
     head.load_state_dict(torch.load(folder / "head.pt", weights_only=True))
     head.eval()

@@ -177,30 +177,29 @@ def _logit(p: float) -> float:
 
 
 def _read(question: str, candidates: list[_Sentence]):
-    """([(probability, span or None, sentence)] best first, threshold, reader label).
+    """([(probability, span or None, sentence, span score or None)] best first, threshold, span threshold or
+    None, reader label).
 
     Sentences are ranked by the reader's logit less RANK_PRIOR per place of their paper in retrieval (the
     reader sees one sentence at a time; the search has seen whole abstracts). Whether to answer at all
     depends on the reader's highest probability among the readings that may answer (_grounded) against its
-    calibrated threshold.
+    calibrated threshold, and on the answer-span model's confidence in the spans it would cite (_lead).
     """
     reader, label = reader_current()
     if reader is None:
-        scored = [(s.lexical, None, s) for s in candidates]
-        threshold = settings.PHYSLIT_QA_LEXICAL_THRESHOLD
+        scored = [(s.lexical, None, s, None) for s in candidates]
         scored.sort(key=lambda x: (-x[0], x[2].rank))
-    else:
-        from physlit.ml.reader import Candidate
+        return scored, settings.PHYSLIT_QA_LEXICAL_THRESHOLD, None, label
+    from physlit.ml.reader import Candidate
 
-        readings = reader.read(
-            question,
-            [Candidate(s.text, s.title, s.position, s.count) for s in candidates],
-            reader_encoder().encode,
-        )
-        scored = [(r.probability, r.span, s) for r, s in zip(readings, candidates)]
-        threshold = reader.threshold
-        scored.sort(key=lambda x: -(_logit(x[0]) - RANK_PRIOR * x[2].rank))
-    return scored, threshold, label
+    readings = reader.read(
+        question,
+        [Candidate(s.text, s.title, s.position, s.count) for s in candidates],
+        reader_encoder().encode,
+    )
+    scored = [(r.probability, r.span, s, r.span_score) for r, s in zip(readings, candidates)]
+    scored.sort(key=lambda x: -(_logit(x[0]) - RANK_PRIOR * x[2].rank))
+    return scored, reader.threshold, reader.span_threshold, label
 
 
 def paper_grounds_years(paper, named: list[range]) -> bool:
@@ -222,33 +221,58 @@ def _grounded(scored, question: str, papers: dict) -> list:
     return [x for x in scored if x[2].paper_id in able]
 
 
-def _compose(
-    scored, able, confidence: float, threshold: float, papers: dict
-) -> tuple[str, str, bool, list[Citation]]:
-    """(answer text, short answer, abstained, citations). `scored`: every reading, best first; `able`: those
-    that may answer (_grounded), whose best probability is `confidence`."""
+def _cited_first(scored) -> list:
+    """The readings an abstention cites: each paper's best sentence, best papers first, MAX_CITATIONS."""
+    cited, seen = [], set()
+    for item in scored:
+        if item[2].paper_id not in seen:
+            seen.add(item[2].paper_id)
+            cited.append(item)
+        if len(cited) == MAX_CITATIONS:
+            break
+    return cited
+
+
+def _lead(able, confidence: float, threshold: float, span_threshold: float | None) -> list | None:
+    """The readings to answer from, lead first, or None to abstain. The reader answers when its best
+    probability reaches its calibrated threshold; also when a sentence it would cite holds a span the
+    answer-span model is confident in (a score only 5% of held-out unanswerable questions reach): a reply
+    does not say "no answer" above a quote that answers. That sentence then leads."""
+    if not able:
+        return None
+    if confidence >= threshold:
+        return able
+    if span_threshold is None:
+        return None
+    for item in _cited_first(able):
+        if item[3] is not None and item[3] >= span_threshold and item[1]:
+            return [item, *(x for x in able if x is not item)]
+    return None
+
+
+def _compose(scored, lead, threshold: float, papers: dict) -> tuple[str, str, bool, list[Citation]]:
+    """(answer text, short answer, abstained, citations). `scored`: every reading, best first; `lead`: the
+    readings to answer from, lead first (_lead), or None to abstain."""
     if not scored:
         return "The library has no papers to answer from yet.", "", True, []
-    if not able or confidence < threshold:
-        citations, seen = [], set()
-        for score, _, s in scored:  # the closest papers, each with its most relevant sentence
-            if s.paper_id not in seen:
-                seen.add(s.paper_id)
-                paper, quote = papers[s.paper_id], s.text
-                citations.append(Citation(paper.arxiv_id, paper.title, quote, [quote], score=round(score, 4)))
-            if len(citations) == MAX_CITATIONS:
-                break
+    if lead is None:
+        citations = []
+        for score, _, s, _ in _cited_first(
+            scored
+        ):  # the closest papers, each with its most relevant sentence
+            paper, quote = papers[s.paper_id], s.text
+            citations.append(Citation(paper.arxiv_id, paper.title, quote, [quote], score=round(score, 4)))
         return ABSTAIN_MESSAGE, "", True, citations
-    # The best sentence, then the next best ones the reader gives some weight, each quoted and cited: the
+    # The lead sentence, then the next best ones the reader gives some weight, each quoted and cited: the
     # reader's second choice often holds the answer when its first holds the question's words.
-    chosen = [able[0]]
-    for item in able[1:]:
+    chosen = [lead[0]]
+    for item in lead[1:]:
         if len(chosen) == MAX_CITATIONS:
             break
         if item[0] >= SUPPORT_FLOOR and item[2].text != chosen[0][2].text:
             chosen.append(item)
     passages = []
-    for place, (score, span, s) in enumerate(chosen):
+    for place, (score, span, s, _) in enumerate(chosen):
         paper = papers[s.paper_id]
         passages.append(
             Passage(
@@ -292,10 +316,11 @@ def answer_compute(question: str, previous_question: str | None = None) -> Answe
     previous_question = query_english(previous_question) if previous_question else previous_question
     query, reader_question = _queries(question, previous_question)
     candidates, papers = _candidates(query, reader_question)
-    scored, threshold, label = _read(reader_question, candidates)
+    scored, threshold, span_threshold, label = _read(reader_question, candidates)
     able = _grounded(scored, reader_question, papers)
     confidence = max((x[0] for x in able), default=0.0)
-    text, short, abstained, citations = _compose(scored, able, confidence, threshold, papers)
+    lead = _lead(able, confidence, threshold, span_threshold)
+    text, short, abstained, citations = _compose(scored, lead, threshold, papers)
     return Answer(
         answer=text,
         abstained=abstained,

@@ -34,10 +34,22 @@ def summarizer_encoder(info: dict | None = None):
     )
 
 
+def summarizer_scorer(folder):
+    """A fine-tuned summarizer's clause scorer, served by PHYSLIT_SUMMARIZER_BACKEND (ONNX: no torch)."""
+    from physlit.ml.summarizer import clause_scorer_load
+
+    return clause_scorer_load(
+        folder,
+        backend=settings.PHYSLIT_SUMMARIZER_BACKEND,
+        cache_dir=settings.PHYSLIT_MODELS_DIR / "onnx",
+        threads=settings.PHYSLIT_ENCODER_THREADS or None,
+    )
+
+
 def _summarizer_load(path: str):
     from physlit.ml.summarizer import summarizer_load
 
-    return summarizer_load(path, encoder_for=summarizer_encoder)
+    return summarizer_load(path, encoder_for=summarizer_encoder, scorer_for=summarizer_scorer)
 
 
 def _current_find() -> tuple[int, str] | None:

@@ -23,6 +23,7 @@ from physlit.ml.reader import SPAN_FOLDER
 from physlit.qa.pseudo import OFF_TOPIC, Group, PaperText, groups_make, is_validation, paper_seed
 from physlit.registry.models import ModelVersion
 from physlit.search.encoding import encoder_base_model
+from physlit.text.scoring import token_f1
 from physlit.training.result import TrainResult
 
 VALIDATION_GROUPS = 300
@@ -66,14 +67,20 @@ def validation_evaluate(reader, groups: Sequence[Group], encode) -> dict:
     """Score a reader on validation groups (answerable, unanswerable, off-topic).
 
     sentence_accuracy: the answering sentence ranks first in its group; span_exact: the short answer the
-    reader picks in that sentence is the pseudo-answer; threshold: the probability that only
-    1 - ABSTAIN_QUANTILE of the unanswerable and off-topic groups reach; abstention_accuracy: the balanced
-    accuracy of answering right vs abstaining there.
-    score = mean of the three.
+    reader picks in that sentence is the pseudo-answer; span_f1: its SQuAD token F1 against the pseudo-answer
+    (partial credit: a span model not bound to the pseudo-answers' own candidate generator is judged fairly);
+    threshold: the probability that only 1 - ABSTAIN_QUANTILE of the unanswerable and off-topic groups
+    reach; abstention_accuracy: the balanced accuracy of answering right vs abstaining there. Readers with
+    an answer-span model also get span_threshold, the span score that only as few of those groups reach in
+    any of their sentences, and span_confident, the share of answerable groups whose answering sentence
+    reaches it.
+    score = mean of sentence_accuracy, span_f1 and abstention_accuracy.
     """
     pos_conf: list[float] = []
     neg_conf: list[float] = []
-    right, exact, unanswerable_conf = [], [], []
+    right, exact, f1, unanswerable_conf = [], [], [], []
+    gold_span_scores: list[float] = []
+    unanswerable_span_scores: list[float] = []
     for group in groups:
         readings = reader.read(group.question, _reader_candidates(group), encode)
         best = int(np.argmax([r.probability for r in readings]))
@@ -84,9 +91,18 @@ def validation_evaluate(reader, groups: Sequence[Group], encode) -> dict:
             (pos_conf if ok else neg_conf).append(confidence)
             gold = group.candidates[0]
             exact.append(readings[0].span == tuple(gold.answer) if gold.answer else False)
+            if readings[0].span_score is not None:
+                gold_span_scores.append(readings[0].span_score)
+            if gold.answer:
+                span = readings[0].span
+                picked = gold.text[span[0] : span[1]] if span else ""
+                f1.append(token_f1(picked, [gold.text[gold.answer[0] : gold.answer[1]]]))
         else:
             neg_conf.append(confidence)
             unanswerable_conf.append(confidence)
+            span_scores = [r.span_score for r in readings if r.span_score is not None]
+            if span_scores:
+                unanswerable_span_scores.append(max(span_scores))
     pos, neg = np.asarray(pos_conf), np.asarray(neg_conf)
     # Abstain below what all but ABSTAIN_QUANTILE of the unanswerable and off-topic questions reach: real
     # questions reword more than pseudo-questions, so a threshold that merely separates the two pseudo
@@ -99,13 +115,18 @@ def validation_evaluate(reader, groups: Sequence[Group], encode) -> dict:
     metrics = {
         "sentence_accuracy": float(np.mean(right)) if right else 0.0,
         "span_exact": float(np.mean(exact)) if exact else 0.0,
+        "span_f1": float(np.mean(f1)) if f1 else 0.0,
         "abstention_accuracy": best_bal,
         "threshold": best_t,
         "answerable_groups": len(right),
         "unanswerable_groups": len(unanswerable_conf),
     }
+    if unanswerable_span_scores and gold_span_scores:
+        span_t = float(np.quantile(unanswerable_span_scores, ABSTAIN_QUANTILE))
+        metrics["span_threshold"] = span_t
+        metrics["span_confident"] = float(np.mean(np.asarray(gold_span_scores) >= span_t))
     metrics["score"] = (
-        metrics["sentence_accuracy"] + metrics["span_exact"] + metrics["abstention_accuracy"]
+        metrics["sentence_accuracy"] + metrics["span_f1"] + metrics["abstention_accuracy"]
     ) / 3
     return metrics
 
@@ -162,11 +183,11 @@ def answer_span_examples(groups: Sequence[Group], *, negatives: int = 1) -> list
     return examples
 
 
-def _answer_span_train(reader, groups, validation, encode, deadline, log, mlp_exact: float):
+def _answer_span_train(reader, groups, validation, encode, deadline, log, mlp_f1: float):
     """Fine-tune the answer-span model on the training groups until `deadline`, serve it as physlit would
-    (onnxruntime), and keep it on the reader when it picks the pseudo-answer exactly more often than the span
-    MLP did (`mlp_exact`) on the validation groups. Returns (its folder or None, its metrics, the reader's
-    validation metrics with it when kept, else None)."""
+    (onnxruntime), and keep it on the reader when its short answers reach a higher token F1 against the
+    pseudo-answers than the span MLP's did (`mlp_f1`) on the validation groups. Returns (its folder or None,
+    its metrics, the reader's validation metrics with it when kept, else None)."""
     import tempfile
 
     from physlit.ml import answer_span as asp
@@ -192,10 +213,15 @@ def _answer_span_train(reader, groups, validation, encode, deadline, log, mlp_ex
     )
     reader.span_model = served
     with_model = validation_evaluate(reader, validation, encode)
-    model_exact = with_model["span_exact"]
-    metrics = {"examples": stats["examples"], "seconds": stats["seconds"], "span_exact": model_exact}
-    log(f"answer span: pseudo-answer exact {model_exact:.3f} (span MLP {mlp_exact:.3f})")
-    if model_exact <= mlp_exact:
+    model_f1 = with_model["span_f1"]
+    metrics = {
+        "examples": stats["examples"],
+        "seconds": stats["seconds"],
+        "span_exact": with_model["span_exact"],
+        "span_f1": model_f1,
+    }
+    log(f"answer span: pseudo-answer token F1 {model_f1:.3f} (span MLP {mlp_f1:.3f})")
+    if model_f1 <= mlp_f1:
         reader.span_model = None
         shutil.rmtree(root, ignore_errors=True)
         return None, {**metrics, "kept": 0}, None
@@ -265,13 +291,16 @@ def reader_train(
     if share > 0:
         span_end = None if deadline is None else started + max_minutes * 60 * 0.75
         span_folder, span_metrics, with_model = _answer_span_train(
-            reader, groups, validation, encoder, span_end, log, metrics["span_exact"]
+            reader, groups, validation, encoder, span_end, log, metrics["span_f1"]
         )
         metrics["span_exact_mlp"] = metrics["span_exact"]
+        metrics["span_f1_mlp"] = metrics["span_f1"]
         metrics.update({f"answer_span_{k}": v for k, v in span_metrics.items()})
         if with_model is not None:  # the reader as it will serve, its span model picking short answers
             metrics.update(with_model)
     reader.threshold = metrics["threshold"]
+    if reader.span_model is not None:
+        reader.span_threshold = metrics.get("span_threshold")
     baseline = None
     if current is not None:
         try:

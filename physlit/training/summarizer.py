@@ -23,7 +23,7 @@ from django.conf import settings
 
 from physlit.corpus.models import Paper
 from physlit.registry.models import ModelVersion
-from physlit.summaries.services import summarizer_encoder, summarizer_for
+from physlit.summaries.services import summarizer_encoder, summarizer_for, summarizer_scorer
 from physlit.training.result import TrainResult
 
 ENCODE_SHARE = 0.6  # of the budget, at most, spent encoding training clauses; the head trains in seconds
@@ -77,9 +77,7 @@ def summarizer_train(
     *, max_minutes: float, current: ModelVersion | None, log: Callable[[str], None]
 ) -> TrainResult:
     from physlit.ml.summarizer import (
-        SUMMARY_WORDS,
         Summarizer,
-        compose_text,
         head_build,
         head_train,
         unit_features,
@@ -97,10 +95,7 @@ def summarizer_train(
     seed_everything(0)
     deadline = deadline_after(max_minutes)
     budget_end_encode = deadline_after(max_minutes * ENCODE_SHARE)
-    device = device_pick()
-    encoder = summarizer_encoder()
     level = settings.PHYSLIT_SUMMARIZER_LEVEL
-    summarizer = Summarizer(encoder=encoder, level=level)
     val, train = corpus_split(
         validation=settings.PHYSLIT_SUMMARIZER_VALIDATION_PAPERS,
         train=settings.PHYSLIT_SUMMARIZER_TRAIN_PAPERS,
@@ -108,6 +103,15 @@ def summarizer_train(
     )
     if len(train) < 2 or not val:
         raise ValueError(f"too few papers to train a summarizer: {len(train)} train, {len(val)} validation")
+    if settings.PHYSLIT_SUMMARIZER_MODEL not in ("finetuned", "head"):
+        raise ValueError(
+            f'PHYSLIT_SUMMARIZER_MODEL is "{settings.PHYSLIT_SUMMARIZER_MODEL}": "finetuned" or "head"'
+        )
+    if settings.PHYSLIT_SUMMARIZER_MODEL == "finetuned":
+        return _finetuned_train(val, train, max_minutes=max_minutes, current=current, log=log)
+    device = device_pick()
+    encoder = summarizer_encoder()
+    summarizer = Summarizer(encoder=encoder, level=level)
     log(f"summarizer: {len(val)} validation papers, up to {len(train)} training papers, encoder {encoder!r}")
     progress = TrainProgress(total_steps=None, deadline=deadline, log=log, label="summarizer")
     val_embedded = summarizer.embed_units([r[2] for r in val])
@@ -139,37 +143,17 @@ def summarizer_train(
     )
     summarizer.head, summarizer.method = head_build(trained), "salience"
 
-    titles, abstracts = [r[1] for r in val], [r[2] for r in val]
-    new_picks = summarizer.picks(abstracts, embedded=val_embedded)
-    new = validation_score(new_picks, titles)
-    lead_picks = summarizer_for(None).picks(abstracts)
-    lead = validation_score(lead_picks, titles)
-    baseline, baseline_name = lead, "lead sentence (untrained fallback)"
-    if current is not None:
-        try:
-            old = summarizer_for(current)
-            same = old.encoder is encoder and old.level == level
-            old_picks = old.picks(abstracts, embedded=val_embedded if same else None)
-            baseline, baseline_name = validation_score(old_picks, titles), current.label
-        except (OSError, ValueError) as exc:  # an unreadable current artifact: compare with the fallback
-            log(f"current {current.label} cannot be loaded ({exc}); comparing with the lead sentence")
-    metrics = {
-        "validation": {
-            "papers": len(val),
-            "metric": "mean summary_target x100 (ROUGE-1+2 F vs a pseudo-summary: title, rest, findings)",
-            "papers_with_findings": sum(any(u.finding for u in units_split(r[2])) for r in val),
-        },
-        "lead_score": lead,
-        "rouge_vs_title": title_rouge([compose_text(u, c) for u, c in new_picks], titles),
-        "lead_rouge_vs_title": title_rouge([compose_text(u, c) for u, c in lead_picks], titles),
-        "summary_words": SUMMARY_WORDS,
-        "baseline": baseline_name,
-        "level": level,
-        "train_papers": used,
-        "train_abstracts": len(features),
-        "steps": trained.steps,
-        "final_loss": trained.loss,
-    }
+    new, baseline, baseline_name, metrics = _validate(
+        summarizer, val, current, log, embedded=val_embedded, same_encoder=encoder
+    )
+    metrics.update(
+        {
+            "train_papers": used,
+            "train_abstracts": len(features),
+            "steps": trained.steps,
+            "final_loss": trained.loss,
+        }
+    )
     log(f"[summarizer] validation score: new {new:.2f}, {baseline_name} {baseline:.2f}")
     encoder_info = {
         "model": settings.PHYSLIT_SUMMARIZER_ENCODER,
@@ -198,3 +182,116 @@ def _past(deadline: float | None) -> bool:
     import time
 
     return deadline is not None and time.monotonic() >= deadline
+
+
+def _validate(summarizer, val, current, log, *, embedded=None, same_encoder=None):
+    """(new score, baseline score, baseline name, metrics) of `summarizer` on the validation papers against
+    the current version (or the lead-sentence fallback), both as they serve."""
+    from physlit.ml.summarizer import SUMMARY_WORDS, compose_text, units_split
+
+    titles, abstracts = [r[1] for r in val], [r[2] for r in val]
+    new_picks = summarizer.picks(abstracts, embedded=embedded)
+    new = validation_score(new_picks, titles)
+    lead_picks = summarizer_for(None).picks(abstracts)
+    lead = validation_score(lead_picks, titles)
+    baseline, baseline_name = lead, "lead sentence (untrained fallback)"
+    if current is not None:
+        try:
+            old = summarizer_for(current)
+            same = same_encoder is not None and old.encoder is same_encoder and old.level == summarizer.level
+            old_picks = old.picks(abstracts, embedded=embedded if same else None)
+            baseline, baseline_name = validation_score(old_picks, titles), current.label
+        except (OSError, ValueError) as exc:  # an unreadable current artifact: compare with the fallback
+            log(f"current {current.label} cannot be loaded ({exc}); comparing with the lead sentence")
+    metrics = {
+        "validation": {
+            "papers": len(val),
+            "metric": "mean summary_target x100 (ROUGE-1+2 F vs a pseudo-summary: title, rest, findings)",
+            "papers_with_findings": sum(any(u.finding for u in units_split(r[2])) for r in val),
+        },
+        "lead_score": lead,
+        "rouge_vs_title": title_rouge([compose_text(u, c) for u, c in new_picks], titles),
+        "lead_rouge_vs_title": title_rouge([compose_text(u, c) for u, c in lead_picks], titles),
+        "summary_words": SUMMARY_WORDS,
+        "baseline": baseline_name,
+        "level": summarizer.level,
+    }
+    return new, baseline, baseline_name, metrics
+
+
+# Of the budget: building the training labels (pure Python) at most, and the fine-tuning's end; the rest
+# exports the model to ONNX and scores it on the validation papers as it will serve.
+LABEL_SHARE, FINETUNE_SHARE = 0.1, 0.8
+
+
+def _finetuned_train(val, train, *, max_minutes: float, current, log) -> TrainResult:
+    """Fine-tune the clause scorer (physlit.ml.summarizer.clause_scorer_fit) from PHYSLIT_SUMMARIZER_BASE
+    (empty: the packaged MiniLM) on the training papers' clauses and their summary_target labels, then
+    serve it (onnxruntime) on the validation papers against the current version or the lead sentence."""
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    from physlit.ml import summarizer as sm
+    from physlit.ml.encoder_training import model_load
+    from physlit.ml.training import artifact_write, deadline_after, device_pick, seed_everything
+    from physlit.search.encoding import encoder_base_model
+
+    seed_everything(0)
+    labels_end = deadline_after(max_minutes * LABEL_SHARE)
+    fit_end = deadline_after(max_minutes * FINETUNE_SHARE)
+    level = settings.PHYSLIT_SUMMARIZER_LEVEL
+    examples: list[tuple] = []
+    for _, title, abstract in train:
+        if examples and _past(labels_end):
+            break
+        units = sm.units_split(abstract, level=level)
+        if len(units) >= 2:
+            examples.append((units, sm.unit_labels(units, title)))
+    if len(examples) < 2:
+        raise ValueError("too few training abstracts with two or more clauses")
+    base = Path(settings.PHYSLIT_SUMMARIZER_BASE or encoder_base_model())
+    device = device_pick()
+    log(f"summarizer: fine-tuning {base.name} on up to {len(examples):,} abstracts, {len(val)} validation")
+    model, tokenizer = model_load(base, device, attention_dropout=0.0)
+    config = sm.ClauseScorerConfig()
+    head, stats = sm.clause_scorer_fit(
+        model, tokenizer, examples, device=device, config=config, deadline=fit_end, log=log
+    )
+    Path(settings.PHYSLIT_MODELS_DIR).mkdir(parents=True, exist_ok=True)
+    root = Path(tempfile.mkdtemp(prefix=".summarizer-", dir=settings.PHYSLIT_MODELS_DIR))
+    try:
+        scorer_folder = root / sm.SCORER_FOLDER
+        sm.clause_scorer_save(scorer_folder, model, tokenizer, base, head, metadata={"base": str(base)})
+        summarizer = sm.Summarizer(scorer=summarizer_scorer(scorer_folder), level=level)
+        new, baseline, baseline_name, metrics = _validate(summarizer, val, current, log)
+        metrics.update(
+            {
+                "model": "finetuned",
+                "base": str(base),
+                "train_abstracts": stats["examples"],
+                "steps": stats["steps"],
+                "final_loss": stats["final_loss"],
+                "train_seconds": stats["seconds"],
+            }
+        )
+        log(f"[summarizer] validation score: new {new:.2f}, {baseline_name} {baseline:.2f}")
+        info = {"model": str(base), "name": base.name, "backend": settings.PHYSLIT_SUMMARIZER_BACKEND}
+
+        def write(folder: Path) -> None:
+            summarizer.save(folder, None, encoder_info=info, metrics=metrics)
+            shutil.copytree(scorer_folder, folder / sm.SCORER_FOLDER)
+
+        path = artifact_write(settings.PHYSLIT_MODELS_DIR, "summarizer", write)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    return TrainResult(
+        path=path,
+        base=f"{base.name} fine-tuned end to end (clause scorer)",
+        score=new,
+        baseline_score=baseline,
+        metrics=metrics,
+        train_examples=stats["examples"],
+        train_seconds=stats["seconds"],
+        device=str(device),
+    )

@@ -107,3 +107,29 @@ def test_the_reader_takes_its_short_answers_from_the_span_model(trained, tiny_be
     assert [r.probability for r in with_model] == [r.probability for r in without]
     start, end = with_model[0].span
     assert SENTENCE[start:end] == "73.3 km/s/Mpc"
+    # the span model's confidence comes with its span (the MLP's spans carry none)
+    assert without[0].span_score is None
+    assert with_model[0].span_score == pytest.approx(served.spans(question, [SENTENCE])[0].score, abs=1e-4)
+
+
+def test_the_readers_span_threshold_is_saved_and_loaded(tmp_path):
+    import json
+
+    from physlit.ml.reader import Idf, Mlp, Reader, ReaderConfig, mlp_module
+
+    reader = Reader(
+        ReaderConfig(),
+        Idf.fit([SENTENCE, OTHER]),
+        sentence=Mlp.from_module(mlp_module(15, 32)),
+        span=Mlp.from_module(mlp_module(12, 16)),
+    )
+    reader.save(tmp_path, {})
+    assert Reader.load(tmp_path).span_threshold is None  # no span model, no span threshold
+    reader.span_threshold = 2.5
+    reader.save(tmp_path, {})
+    assert Reader.load(tmp_path).span_threshold == 2.5
+    # a folder written before span thresholds existed loads without one
+    meta = json.loads((tmp_path / "reader.json").read_text())
+    del meta["span_threshold"]
+    (tmp_path / "reader.json").write_text(json.dumps(meta))
+    assert Reader.load(tmp_path).span_threshold is None

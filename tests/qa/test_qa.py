@@ -76,8 +76,13 @@ def test_train_reader_registers_an_artifact_and_compares_with_the_current(qa_ind
     assert any("reader data:" in line for line in lines)
     # the transformer answer-span model was fine-tuned, served and judged against the span MLP; it is in the
     # artifact only when it won, and its temporary folder is gone either way
-    assert first.metrics["answer_span_examples"] > 0 and "answer_span_span_exact" in first.metrics
-    assert (folder / "span" / "head.npz").is_file() == bool(first.metrics["answer_span_kept"])
+    assert first.metrics["answer_span_examples"] > 0 and "answer_span_span_f1" in first.metrics
+    kept = bool(first.metrics["answer_span_kept"])
+    assert (folder / "span" / "head.npz").is_file() == kept
+    # kept, it comes with the span score above which a cited quote answers (calibrated on held-out
+    # unanswerable questions); judged on token F1 against the span MLP on the same groups
+    assert (meta["span_threshold"] is not None) == kept
+    assert kept == (first.metrics["answer_span_span_f1"] > first.metrics["span_f1_mlp"])
     assert not list(folder.parent.parent.glob(".answer-span-*"))
     second = model_train(kind="reader", max_minutes=2, log=lines.append)
     assert second.baseline_score == pytest.approx(first.score)  # same data, same validation split

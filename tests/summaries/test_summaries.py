@@ -179,6 +179,30 @@ def test_train_saves_an_artifact_and_summarize_writes_rows_with_the_version(tiny
     assert Summary.objects.filter(version__isnull=True).count() == len(papers)
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.slow
+def test_the_fine_tuned_summarizer_trains_saves_its_scorer_and_summarizes(tiny_settings, tiny_bert):
+    tiny_settings.PHYSLIT_SUMMARIZER_MODEL = "finetuned"
+    tiny_settings.PHYSLIT_SUMMARIZER_BASE = str(tiny_bert)
+    tiny_settings.PHYSLIT_SUMMARIZER_BACKEND = "onnx"
+    papers = _papers()
+    lines: list[str] = []
+    version = model_train(kind="summarizer", max_minutes=0.5, log=lines.append)
+    files = {p.name for p in Path(version.path).iterdir()}
+    assert files == {"scorer", "summarizer.json"}  # the fine-tuned encoder and its head, no torch head
+    assert version.metrics["model"] == "finetuned" and version.metrics["steps"] > 0
+    assert not list(tiny_settings.PHYSLIT_MODELS_DIR.glob(".summarizer-*"))  # its temporary folder is gone
+    if version.status != ModelVersion.Status.CURRENT:
+        version = promotion_request(version.pk)
+    rows = Summary.objects.filter(version=version)
+    assert rows.count() == len(papers)
+    assert all(15 <= len(s.text.split()) <= MAX_WORDS for s in rows)
+
+    tiny_settings.PHYSLIT_SUMMARIZER_MODEL = "bart"
+    with pytest.raises(ValueError, match="finetuned"):
+        model_train(kind="summarizer", max_minutes=0.5, log=lines.append)
+
+
 @pytest.mark.django_db
 def test_search_page_paper_page_and_api_show_the_summary(client, indexed):
     papers_summarize(Paper.objects.values_list("pk", flat=True))
