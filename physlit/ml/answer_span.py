@@ -164,7 +164,7 @@ def answer_span_fit(
             [examples[i][0] for i in batch],
             [examples[i][1] for i in batch],
             padding=True,
-            truncation="only_second",
+            truncation="longest_first",  # a question alone may exceed max_length (long formulas)
             max_length=config.max_length,
             return_offsets_mapping=True,
             return_tensors="pt",

@@ -133,3 +133,17 @@ def test_the_readers_span_threshold_is_saved_and_loaded(tmp_path):
     del meta["span_threshold"]
     (tmp_path / "reader.json").write_text(json.dumps(meta))
     assert Reader.load(tmp_path).span_threshold is None
+
+
+def test_a_question_longer_than_the_model_reads_still_trains(tiny_bert):
+    """A pseudo-question can outgrow max_length on its own (long formulas): the pair is truncated from the
+    longer side instead of failing the training run."""
+    device = device_pick("cpu")
+    model, tokenizer = model_load(tiny_bert, device, attention_dropout=0.0)
+    question = "What " + " ".join(f"$x_{i}^{{2}}$" for i in range(40)) + " do six lenses give?"
+    config = asp.AnswerSpanConfig(batch_size=2, max_length=24, warmup_steps=1)
+    _, stats = asp.answer_span_fit(
+        model, tokenizer, [(question, SENTENCE, HUBBLE), EXAMPLES[2]], device=device, config=config,
+        log=lambda _: None,
+    )  # fmt: skip
+    assert stats["steps"] == 1
