@@ -36,6 +36,17 @@ SUMMARY_WORDS = 25
 
 # --- sentences and clauses ---------------------------------------------------------------------------------
 
+# A unit that opens with a pronoun, a demonstrative or a conjunction points back at text a one-sentence
+# summary does not carry ("This provides a systematic study of ...", "These general methods ...", "And
+# angular decomposition ..."): it is not chosen (compose_pick) while another unit is. "This paper ..." names
+# its own referent and stays.
+_POINTS_BACK = re.compile(
+    r"^(?:this|these|those|that|it|its|they|their|them|such|both|and|but|or|yet|so|which|whether|while|"
+    r"the latter|the former)\b(?! (?:paper|work|letter|article|study|thesis|note|review|report|chapter|"
+    r"contribution|talk|proceedings|manuscript|lecture)\b)",
+    re.I,
+)
+
 # Clauses end after , ; or : followed by a space, outside $...$ and brackets.
 _CLAUSE_END = re.compile(r"(?<=[,;:])\s+")
 # Openings that say nothing about the paper's content ("In this paper, we ...").
@@ -143,10 +154,14 @@ def compose_pick(
     units: Sequence[Unit], scores: Sequence[float] | np.ndarray, *, min_words=MIN_WORDS, max_words=MAX_WORDS
 ) -> list[int]:
     """Indices (in the abstract's order) of the best unit plus the next best ones while the summary is
-    under min_words and they fit in max_words."""
+    under min_words and they fit in max_words. Units that point back (_POINTS_BACK) are chosen only when
+    every unit does, and one longer than max_words (which compose_text would cut, ending in "…") only when
+    none is shorter."""
     if not units:
         return []
     order = [int(i) for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable")]
+    order = [i for i in order if not _POINTS_BACK.match(units[i].text)] or order
+    order = [i for i in order if _words(units[i].text) <= max_words] or order
     chosen = [order[0]]
     total = _words(units[order[0]].text)
     for i in order[1:]:

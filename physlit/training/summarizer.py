@@ -1,5 +1,7 @@
-"""`train summarizer`: fit the clause-salience head on the corpus; the signal is each paper's title plus
-the rest of its abstract.
+"""`train summarizer`: fit the clause scorer on the corpus; the signal is each paper's title plus the rest
+of its abstract. PHYSLIT_SUMMARIZER_MODEL picks the model (physlit.ml.summarizer): "finetuned", the encoder
+fine-tuned end to end on whole abstracts, or "head", a salience MLP over frozen clause embeddings. Both
+learn the same labels and are validated the same way, as they serve.
 
 Why: every paper has a title, the author's own one-line summary, so clauses that say what the title says
 belong in a summary; and content the abstract keeps returning to (shared with its other clauses) is its

@@ -86,6 +86,27 @@ def test_units_are_clauses_and_compose_keeps_15_to_35_words():
     assert lead_summary("In this paper, we show that x. Short.").startswith("We show")
 
 
+def test_compose_never_opens_with_a_unit_that_points_back_or_must_be_cut():
+    abstract = (
+        "We measure the lifetime of trapped ions in a cryogenic Paul trap over several weeks of running. "
+        "This shows that collisions with background gas set the loss rate at the lowest pressures reached. "
+        "The loss rate follows the pressure measured by the gauge, as a background-gas model predicts for "
+        "every ion species and every trap depth that was tried during the long and careful campaign of "
+        "measurements reported here."
+    )
+    units = units_split(abstract, level="sentence")
+    assert [u.text.split()[0] for u in units] == ["We", "This", "The"]
+    # the best-scored unit opens with "This": it is passed over while another unit can lead
+    summary = compose(units, [0.0, 1.0, 0.5])
+    assert not summary.startswith("This") and "…" not in summary
+    # the last unit (36 words) would be cut with an ellipsis: a shorter one is chosen instead
+    assert len(units[2].text.split()) > MAX_WORDS
+    assert compose(units, [0.2, 0.1, 1.0]).startswith("We measure")
+    # when every unit points back, one of them is still chosen: a summary is never empty
+    only = units_split("This shows a loss rate set by collisions with background gas at low pressure.")
+    assert compose(only, [1.0]).startswith("This shows")
+
+
 def test_compression_only_deletes_asides_and_reporting_openers():
     compress = sentence_compress
     assert (
