@@ -15,7 +15,8 @@ whose abstract states a result the patterns find, the share whose summary states
 "unsupported" is the share of final summaries naming a number the
 abstract does not (the guard's job: always 0); "rejected" counts drafts the guard replaced.
 Throughput: `papers_summarize` (encode, score, guard, write rows) over the first N papers of the database
-with the current summarizer, papers/s on this machine.
+with the current summarizer, papers/s on this machine. --corpus-sample N: fragments and lead copies of each
+version on N papers of the database (they need no reference), beyond the 50 dev papers.
 """
 
 from __future__ import annotations
@@ -52,6 +53,9 @@ def main() -> None:
     parser = parser_make(__doc__, database=True, var_dir=True)
     parser.add_argument(
         "--throughput", type=int, default=0, help="papers to summarize for the speed (0: skip)"
+    )
+    parser.add_argument(
+        "--corpus-sample", type=int, default=0, help="also read N corpus papers' summaries (0: skip)"
     )
     args = parser.parse_args()
     django_setup(args)
@@ -145,10 +149,35 @@ def main() -> None:
                 f"{version.baseline_score or 0:.2f} ({version.metrics.get('baseline')})",
                 f"{table[name]['ROUGE-L']:.1f}",
             )
+    if args.corpus_sample:
+        corpus_reading(versions, args.corpus_sample)
     if args.throughput:
         ids = list(Paper.objects.order_by("pk").values_list("pk", flat=True)[: args.throughput])
         report = papers_summarize(ids)
         print(f"\nthroughput: {report.line()}; cores: {len(os.sched_getaffinity(0))}")
+
+
+def corpus_reading(versions, n: int) -> None:
+    """Fragments and lead copies (no reference needed) of each version's summaries, and of the lead
+    sentence's, on N papers of the database: every 83rd by arXiv id (spread over the years and archives)."""
+    from physlit.corpus.models import Paper
+    from physlit.ml.summarizer import lead_summary
+    from physlit.summaries.services import summarizer_for
+    from physlit.text.scoring import lead_copy, summary_problem
+
+    rows = Paper.objects.exclude(abstract="").order_by("arxiv_id").values_list("abstract", flat=True)
+    abstracts = list(rows[::83][:n])
+    made = {"physlit fallback (lead clauses, untrained)": [lead_summary(a) for a in abstracts]}
+    for version in versions:
+        made[f"{version.label} ({version.status})"] = [
+            d.text for d in summarizer_for(version).summarize(abstracts)
+        ]
+    print(f"\n{len(abstracts)} corpus papers (every 83rd by arXiv id), no reference needed\n")
+    table_header(["summary", "fragments", "lead copies"])
+    for name, texts in made.items():
+        fragments = sum(summary_problem(t) is not None for t in texts)
+        leads = sum(lead_copy(t, a) for t, a in zip(texts, abstracts))
+        table_row(name, f"{100 * fragments / len(texts):.1f} %", f"{100 * leads / len(texts):.1f} %")
 
 
 if __name__ == "__main__":
