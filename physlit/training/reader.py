@@ -304,7 +304,12 @@ def reader_train(
     baseline = None
     if current is not None:
         try:
-            baseline = validation_evaluate(reader_load(str(current.path)), validation, encoder)["score"]
+            served = reader_load(  # as it serves: with its answer-span model, if it has one
+                str(current.path),
+                span_backend=settings.PHYSLIT_READER_BACKEND,
+                cache_dir=str(settings.PHYSLIT_MODELS_DIR / "onnx"),
+            )
+            baseline = validation_evaluate(served, validation, encoder)["score"]
         except (OSError, ValueError, KeyError, RuntimeError) as exc:  # missing or older-format artifact
             log(f"current {current.label} could not be scored ({exc}); it counts as 0")
             baseline = 0.0
