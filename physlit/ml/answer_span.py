@@ -21,9 +21,7 @@ from typing import Any
 
 import numpy as np
 
-HEAD_FILE = "head.npz"
 META_FILE = "span.json"
-ENCODER_FOLDER = "encoder"
 MAX_ANSWER_TOKENS = 24  # a short answer: a value with its uncertainty and unit, a name, a noun phrase
 
 Example = tuple[str, str, tuple[int, int] | None]  # (question, sentence, answer's character span or None)
@@ -101,14 +99,9 @@ def answer_span_load(
 ) -> AnswerSpanModel:
     """A saved answer-span model as it serves: its encoder through physlit.ml.encoder with `backend` (an ONNX
     one needs no torch), its head in numpy."""
-    from physlit.ml.encoder import token_encoder
+    from physlit.ml.encoder import token_model_load
 
-    with np.load(Path(folder) / HEAD_FILE) as data:
-        head = {k: data[k] for k in data.files}
-    encoder = token_encoder(
-        Path(folder) / ENCODER_FOLDER, backend=backend, cache_dir=cache_dir, threads=threads
-    )
-    return AnswerSpanModel(encoder.encode_tokens, head)
+    return AnswerSpanModel(*token_model_load(folder, backend=backend, cache_dir=cache_dir, threads=threads))
 
 
 # --- training (torch) ---------------------------------------------------------------------------------------
@@ -154,7 +147,7 @@ def answer_span_fit(
     span or None) examples; returns the head's arrays and training statistics. Stops at the deadline."""
     import torch
 
-    from physlit.ml.encoder_training import _bf16_autocast, head_fit
+    from physlit.ml.encoder_training import _bf16_autocast, head_arrays, head_fit
 
     head = torch.nn.Linear(model.config.hidden_size, 2).to(device)
     mixed = _bf16_autocast(device)
@@ -201,11 +194,7 @@ def answer_span_fit(
         log=log,
         label="answer span",
     )
-    arrays = {
-        "weight": head.weight.detach().float().cpu().numpy(),
-        "bias": head.bias.detach().float().cpu().numpy(),
-    }
-    return arrays, asdict(stats)
+    return head_arrays(head), asdict(stats)
 
 
 def answer_span_save(
@@ -213,11 +202,8 @@ def answer_span_save(
 ) -> None:
     """Write an answer-span folder: the fine-tuned encoder (a sentence-transformers folder that
     physlit.ml.encoder loads), head.npz and span.json."""
-    from physlit.ml.encoder_training import model_save
+    from physlit.ml.encoder_training import token_model_save
 
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / ENCODER_FOLDER).mkdir()
-    model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata, max_seq_length=256)
-    np.savez(folder / HEAD_FILE, weight=head["weight"], bias=head["bias"])
+    token_model_save(folder, model, tokenizer, base, head, metadata=metadata, max_seq_length=256)
     (folder / META_FILE).write_text(json.dumps(metadata, indent=2, default=str))

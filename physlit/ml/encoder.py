@@ -694,3 +694,16 @@ def token_encoder(model: Path, *, backend: str, cache_dir: Path, threads: int | 
     if not isinstance(encoder, _BatchEncoder):
         raise ValueError(f"backend {backend!r} gives no token states; use onnx-int8, onnx or torch-bf16")
     return encoder
+
+
+def token_model_load(
+    folder: Path, *, backend: str, cache_dir: Path, threads: int | None = None
+) -> tuple[Callable[..., list], dict[str, np.ndarray]]:
+    """A fine-tuned encoder with a linear head over its token states (the tagger, the reader's answer-span
+    model, the summarizer's clause scorer), as it serves: (encode_tokens of folder/encoder through
+    token_encoder, the head's arrays from folder/head.npz). The folder is what
+    physlit.ml.encoder_training.token_model_save writes."""
+    with np.load(Path(folder) / "head.npz") as data:
+        head = {k: data[k] for k in data.files}
+    encoder = token_encoder(Path(folder) / "encoder", backend=backend, cache_dir=cache_dir, threads=threads)
+    return encoder.encode_tokens, head

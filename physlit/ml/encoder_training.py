@@ -341,6 +341,35 @@ def head_fit(
     return _stats(progress, device, config)
 
 
+def head_arrays(head) -> dict[str, np.ndarray]:
+    """A trained linear head's weight and bias as float32 numpy arrays, as serving reads them."""
+    return {
+        "weight": head.weight.detach().float().cpu().numpy(),
+        "bias": head.bias.detach().float().cpu().numpy(),
+    }
+
+
+def token_model_save(
+    folder: Path,
+    model,
+    tokenizer,
+    base: Path,
+    head: dict[str, np.ndarray],
+    *,
+    metadata: dict,
+    max_seq_length: int | None = None,
+) -> None:
+    """Write a fine-tuned encoder with a linear head over its token states into `folder` (created if
+    missing): encoder/ (model_save; served at `max_seq_length` tokens, default the model's up to 512) and
+    head.npz. physlit.ml.encoder.token_model_load reads it back."""
+    folder = Path(folder)
+    (folder / "encoder").mkdir(parents=True)
+    if max_seq_length is None:
+        max_seq_length = min(512, int(getattr(model.config, "max_position_embeddings", 512)))
+    model_save(model, tokenizer, base, folder / "encoder", metadata=metadata, max_seq_length=max_seq_length)
+    np.savez(folder / "head.npz", weight=head["weight"], bias=head["bias"])
+
+
 def model_save(
     model,
     tokenizer,

@@ -444,12 +444,9 @@ class ClauseScorer:
 def clause_scorer_load(folder: Path, *, backend: str, cache_dir: Path, threads: int | None = None):
     """A saved fine-tuned scorer (encoder/ and head.npz in `folder`) as it serves: no torch with an ONNX
     backend."""
-    from physlit.ml.encoder import token_encoder
+    from physlit.ml.encoder import token_model_load
 
-    with np.load(Path(folder) / "head.npz") as data:
-        head = {k: data[k] for k in data.files}
-    encoder = token_encoder(Path(folder) / "encoder", backend=backend, cache_dir=cache_dir, threads=threads)
-    return ClauseScorer(encoder.encode_tokens, head)
+    return ClauseScorer(*token_model_load(folder, backend=backend, cache_dir=cache_dir, threads=threads))
 
 
 @dataclass
@@ -483,7 +480,7 @@ def clause_scorer_fit(
 
     import torch
 
-    from physlit.ml.encoder_training import _bf16_autocast, head_fit
+    from physlit.ml.encoder_training import _bf16_autocast, head_arrays, head_fit
 
     head = torch.nn.Linear(model.config.hidden_size, 1).to(device)
     mixed = _bf16_autocast(device)
@@ -530,11 +527,7 @@ def clause_scorer_fit(
         log=log,
         label="summarizer",
     )
-    arrays = {
-        "weight": head.weight.detach().float().cpu().numpy(),
-        "bias": head.bias.detach().float().cpu().numpy(),
-    }
-    return arrays, asdict(stats)
+    return head_arrays(head), asdict(stats)
 
 
 def clause_scorer_save(
@@ -542,13 +535,9 @@ def clause_scorer_save(
 ) -> None:
     """Write a scorer folder: the fine-tuned encoder (a sentence-transformers folder that physlit.ml.encoder
     loads, serving up to 512 tokens) and head.npz."""
-    from physlit.ml.encoder_training import model_save
+    from physlit.ml.encoder_training import token_model_save
 
-    folder = Path(folder)
-    (folder / "encoder").mkdir(parents=True)
-    length = min(512, int(getattr(model.config, "max_position_embeddings", 512)))
-    model_save(model, tokenizer, base, folder / "encoder", metadata=metadata, max_seq_length=length)
-    np.savez(folder / "head.npz", weight=head["weight"], bias=head["bias"])
+    token_model_save(folder, model, tokenizer, base, head, metadata=metadata)
 
 
 # --- the summarizer: encoder + head, saved to and loaded from an artifact folder ----------------------------

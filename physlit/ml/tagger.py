@@ -22,9 +22,7 @@ KINDS = ("measurement", "upper_bound", "lower_bound", "prediction")
 # Span types; a value's type carries its kind ("value:upper_bound").
 TYPES = ("quantity", "unit", *(f"value:{k}" for k in KINDS))
 LABELS = ("O", *(f"{p}-{t}" for t in TYPES for p in ("B", "I")))
-HEAD_FILE = "head.npz"
 META_FILE = "tagger.json"
-ENCODER_FOLDER = "encoder"
 
 Span = tuple[str, int, int]  # (type, start, end): text[start:end] is the span
 
@@ -115,14 +113,9 @@ def _span_probability(span: Span, offsets: Sequence[tuple[int, int]], p_value: n
 def tagger_load(folder: Path, *, backend: str, cache_dir: Path, threads: int | None = None) -> Tagger:
     """A saved tagger as it serves: its encoder through physlit.ml.encoder with `backend` (an ONNX one needs
     no torch), its head in numpy."""
-    from physlit.ml.encoder import token_encoder
+    from physlit.ml.encoder import token_model_load
 
-    with np.load(Path(folder) / HEAD_FILE) as data:
-        head = {k: data[k] for k in data.files}
-    encoder = token_encoder(
-        Path(folder) / ENCODER_FOLDER, backend=backend, cache_dir=cache_dir, threads=threads
-    )
-    return Tagger(encoder.encode_tokens, head)
+    return Tagger(*token_model_load(folder, backend=backend, cache_dir=cache_dir, threads=threads))
 
 
 # --- scoring ------------------------------------------------------------------------------------------------
@@ -177,7 +170,7 @@ def tagger_fit(
     examples; returns the head's arrays and training statistics. Stops at the deadline."""
     import torch
 
-    from physlit.ml.encoder_training import _bf16_autocast, head_fit
+    from physlit.ml.encoder_training import _bf16_autocast, head_arrays, head_fit
 
     head = torch.nn.Linear(model.config.hidden_size, len(LABELS)).to(device)
     mixed = _bf16_autocast(device)
@@ -219,11 +212,7 @@ def tagger_fit(
         log=log,
         label="tagger",
     )
-    arrays = {
-        "weight": head.weight.detach().float().cpu().numpy(),
-        "bias": head.bias.detach().float().cpu().numpy(),
-    }
-    return arrays, asdict(stats)
+    return head_arrays(head), asdict(stats)
 
 
 def tagger_save(
@@ -231,11 +220,8 @@ def tagger_save(
 ) -> None:
     """Write a tagger folder: the fine-tuned encoder (a sentence-transformers folder that physlit.ml.encoder
     loads, serving up to 512 tokens), head.npz and tagger.json."""
-    from physlit.ml.encoder_training import model_save
+    from physlit.ml.encoder_training import token_model_save
 
     folder = Path(folder)
-    (folder / ENCODER_FOLDER).mkdir()
-    length = min(512, int(getattr(model.config, "max_position_embeddings", 512)))
-    model_save(model, tokenizer, base, folder / ENCODER_FOLDER, metadata=metadata, max_seq_length=length)
-    np.savez(folder / HEAD_FILE, weight=head["weight"], bias=head["bias"])
+    token_model_save(folder, model, tokenizer, base, head, metadata=metadata)
     (folder / META_FILE).write_text(json.dumps({"labels": list(LABELS), **metadata}, indent=2, default=str))

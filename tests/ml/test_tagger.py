@@ -80,10 +80,10 @@ def test_a_backend_without_token_states_is_refused(tiny_bert, tmp_path):
     import numpy as np
 
     folder = tmp_path / "tagger"
-    (folder / tg.ENCODER_FOLDER).mkdir(parents=True)
+    (folder / "encoder").mkdir(parents=True)
     import shutil
 
-    shutil.copytree(tiny_bert, folder / tg.ENCODER_FOLDER, dirs_exist_ok=True)
-    np.savez(folder / tg.HEAD_FILE, weight=np.zeros((len(tg.LABELS), 32)), bias=np.zeros(len(tg.LABELS)))
+    shutil.copytree(tiny_bert, folder / "encoder", dirs_exist_ok=True)
+    np.savez(folder / "head.npz", weight=np.zeros((len(tg.LABELS), 32)), bias=np.zeros(len(tg.LABELS)))
     with pytest.raises(ValueError, match="no token states"):
         tg.tagger_load(folder, backend="torch", cache_dir=tmp_path / "onnx")
