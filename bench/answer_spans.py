@@ -9,7 +9,9 @@ gold answer and its aliases, physlit.text.scoring), in one run:
 version in the registry and each --reader folder, each twice where it has an answer-span model — picking the
 short answer with the transformer span model (as it serves) and with the span MLP — in two settings: in the
 sentence the reader scores best (what the chat does once the paper is found), and in the abstract sentence
-that holds the gold answer (span picking alone). The questions: the dev and reworded dev files
+that holds the gold answer (span picking alone); --picks prints each question's gold answer, the short answer
+picked in the gold sentence and, for the transformer, its span score (best span less "no answer"). The
+questions: the dev and reworded dev files
 (../shared/eval), those whose gold paper is in the database.
 """
 
@@ -36,9 +38,10 @@ def questions_with_papers():
     return [(r, papers[r["id"]]) for r in rows if r["id"] in papers and r.get("answer")]
 
 
-def score(reader, items, encode) -> dict:
+def score(reader, items, encode, picks: list | None = None) -> dict:
     """Short-answer EM / F1 in the best-scored sentence and in the gold sentence (where one holds the
-    answer), and seconds per question."""
+    answer), and seconds per question. `picks`, when given, collects (gold answer, short answer in the gold
+    sentence, its span score or None) per question."""
     from physlit.ml.reader import Candidate
     from physlit.text import normalize, sentences
     from physlit.text.scoring import exact_match, token_f1
@@ -65,6 +68,8 @@ def score(reader, items, encode) -> dict:
             short = texts[i][span[0] : span[1]] if span else ""
             gold_em.append(exact_match(short, golds))
             gold_f1.append(token_f1(short, golds))
+            if picks is not None:
+                picks.append((q["answer"], short, readings[i].span_score))
     n = max(len(items), 1)
 
     def mean(xs):
@@ -84,6 +89,9 @@ def main() -> None:
     parser = parser_make(__doc__, database=True, var_dir=True)
     parser.add_argument("--train-minutes", type=float, default=0, help="train a reader first (0: no)")
     parser.add_argument("--reader", action="append", default=[], help="a reader folder to score too")
+    parser.add_argument(
+        "--picks", action="store_true", help="print each question's short answer in its gold sentence"
+    )
     args = parser.parse_args()
     django_setup(args)
     from django.conf import settings
@@ -125,7 +133,8 @@ def main() -> None:
             variants.insert(0, (f"answer-span transformer ({settings.PHYSLIT_READER_BACKEND})", span_model))
         for name, model in variants:
             reader.span_model = model
-            m = score(reader, items, encode)
+            picks: list = []
+            m = score(reader, items, encode, picks)
             table_row(
                 label,
                 name,
@@ -135,6 +144,10 @@ def main() -> None:
                 f"{m['gold_f1']:.3f} (of {m['gold_n']})",
                 f"{1000 * m['seconds']:.0f}",
             )
+            if args.picks:
+                for gold, short, span_score in picks:
+                    shown = "" if span_score is None else f"  (span score {span_score:.1f})"
+                    print(f"    gold {gold!r} -> {short!r}{shown}")
         reader.span_model = span_model
 
 
