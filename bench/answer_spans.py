@@ -96,7 +96,7 @@ def main() -> None:
     django_setup(args)
     from django.conf import settings
 
-    from physlit.ml.reader import reader_load
+    from physlit.ml.reader import SPAN_FEATURES, ReaderFormatError, reader_load
     from physlit.qa.services import reader_encoder
     from physlit.registry.models import ModelVersion
 
@@ -122,13 +122,17 @@ def main() -> None:
         ]
     )
     for label, folder in folders:
-        reader = reader_load(
-            str(folder),
-            span_backend=settings.PHYSLIT_READER_BACKEND,
-            cache_dir=str(settings.PHYSLIT_MODELS_DIR / "onnx"),
-        )
+        try:
+            reader = reader_load(
+                str(folder),
+                span_backend=settings.PHYSLIT_READER_BACKEND,
+                cache_dir=str(settings.PHYSLIT_MODELS_DIR / "onnx"),
+            )
+        except ReaderFormatError as exc:
+            print(f"    {label}: not scored, {exc}")
+            continue
         span_model = reader.span_model
-        variants = [("span MLP (12 features)", None)]
+        variants = [(f"span MLP ({SPAN_FEATURES} features)", None)]
         if span_model is not None:
             variants.insert(0, (f"answer-span transformer ({settings.PHYSLIT_READER_BACKEND})", span_model))
         for name, model in variants:

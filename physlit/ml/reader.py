@@ -29,19 +29,21 @@ import numpy as np
 from physlit.text import STOP_WORDS, content_stems, stem
 
 # 4: weights in reader.npz (numpy inference) instead of reader.pt, and physlit.text's stems and stop words in
-# the features. A format-3 folder is refused (ReaderFormatError): its features were computed differently.
-READER_FORMAT = 4
+# the features. 5: answer-type features (a span, and a sentence holding such a span) and terms extended by
+# the nouns after them. A folder of
+# another format is refused (ReaderFormatError): its features were computed differently.
+READER_FORMAT = 5
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts (n,) -> (n, dim) float32 unit rows
 
 # physlit.text's word pattern, here with character offsets (span features measure distances in the sentence)
 _WORD = re.compile(r"[^\W_][\w\-]*", re.U)
-SENTENCE_FEATURES = 15
-SPAN_FEATURES = 12
+SENTENCE_FEATURES = 16
+SPAN_FEATURES = 14
 
 _NUMBER = re.compile(
     r"(?<![\w.])[~<>≈]?\$?[-−]?\d+(?:[.,]\d+)?(?:[eE][-−+]?\d+|\s*\\times\s*10\^\{?[-−]?\d+\}?)?"
-    r"(?:\s*(?:\\pm|±|-|to)\s*\d+(?:\.\d+)?)?\$?"
-    r"(?:\s?(?:%|[a-zA-Zμµ]{1,4}(?:\^?\{?-?\d\}?)?)(?![a-z]{2}))?"
+    r"(?:\s*\$?(?:\\pm|±|-|to)\$?\s*\d+(?:\.\d+)?)?\$?"
+    r"(?:\s?(?:%|σ\$?|\\sigma\$?|[a-zA-Zμµ]{1,4}(?:\^?\{?-?\d\}?)?)(?![a-z]{2}))?"
 )
 _ACRONYM = re.compile(r"\b[A-Za-z]*[A-Z][A-Za-z0-9]*[A-Z0-9][A-Za-z0-9\-/]*\b|\$[^$]{1,30}\$")
 _NAME = re.compile(r"(?<!^)(?<![.!?] )\b[A-Z][a-z]+(?:[- ][A-Z][a-z]+)*")
@@ -53,6 +55,12 @@ _NUMERIC_QUESTION = re.compile(
     re.I,
 )
 SPAN_KINDS = ("number", "term", "name", "phrase")
+# The words naming what a question asks for come after its first "which", "what" or "whose" ("which
+# relativistic wave equation", "at what temperature"); "kind of", "type of" and leading counts are skipped.
+_WH_WORD = re.compile(r"\b(?:which|what|whose)\b", re.I)
+_TYPE_FILLERS = frozenset({"kind", "kinds", "type", "types", "sort", "sorts", "class", "form"})
+# A term or name and the lower-case words that complete it ("Killing-Yano tensors", "Jeffrey's prior").
+_TERM_TAIL = re.compile(r"(?:'s)?(?: [a-z][a-z\-]+){1,2}")
 SPAN_FOLDER = "span"  # the transformer answer-span model, when the trainer kept one
 
 
@@ -143,9 +151,57 @@ def sentence_features(
                 math.log1p(q_idf) / 4,
                 float(cosine) * _weighted_recall(q, s_set, idf),
                 float(numeric and bool(_NUMBER.search(c.text))),
+                _typed_answer(question, c.text, idf),
             ]
         )
     return np.asarray(rows, dtype=np.float32).reshape(-1, SENTENCE_FEATURES)
+
+
+def _typed_answer(question: str, sentence: str, idf: Idf) -> float:
+    """1.0 when `sentence` holds a span, not wholly the question's words, that holds or neighbours a word
+    naming what the question asks for ("which W algebra" -> "... the $W\\!B_2$ algebra ..."): the sentence
+    can answer, not only repeat the question's topic."""
+    spans = span_candidates(sentence)
+    if not spans or not answer_type_stems(question):
+        return 0.0
+    x = span_features(question, sentence, spans, idf)
+    return float(np.any((x[:, 5] < 1) & ((x[:, 12] > 0) | (x[:, 13] > 0))))
+
+
+def answer_type_stems(question: str) -> set[str]:
+    """Stems of the up to 3 content words after the question's first "which", "what" or "whose": the kind
+    of thing it asks for ("Into which two types ..." -> {"type"}, "what kind of equations" -> {"equat"})."""
+    m = _WH_WORD.search(question)
+    if m is None:
+        return set()
+    tokens = [w.lower() for w in _WORD.findall(question[m.end() :])][:6]
+    found: list[str] = []
+    for i, word in enumerate(tokens):
+        if word in _TYPE_FILLERS and i + 1 < len(tokens) and tokens[i + 1] == "of" and not found:
+            continue
+        if len(word) < 2:  # the "s" of "country's"
+            continue
+        if word in STOP_WORDS:
+            if found:
+                break
+            continue
+        found.append(word)
+        if len(found) == 3:
+            break
+    return {stem(w) for w in found}
+
+
+def _term_tail(sentence: str, end: int) -> int | None:
+    """The end of the lower-case content words that complete the term ending at `end`, if any."""
+    m = _TERM_TAIL.match(sentence, end)
+    if m is None:
+        return None
+    tail_end = None
+    for w in re.finditer(r"[a-z][a-z\-]+", m.group(0)):
+        if w.group(0) in STOP_WORDS:
+            break
+        tail_end = end + w.end()
+    return tail_end
 
 
 def span_candidates(sentence: str) -> list[tuple[str, int, int]]:
@@ -158,6 +214,9 @@ def span_candidates(sentence: str) -> list[tuple[str, int, int]]:
             end = m.start() + len(text.rstrip())
             if end - start >= 2:
                 found.setdefault((start, end), kind)
+                tail = _term_tail(sentence, end) if kind != "number" else None
+                if tail is not None:
+                    found.setdefault((start, tail), kind)
     for m in _PHRASE_LEAD.finditer(sentence):
         words: list[tuple[int, int]] = []
         for w in re.finditer(r"[A-Za-z$][A-Za-z0-9\-$^{}_\\]*", sentence[m.end() :]):
@@ -176,8 +235,10 @@ def span_candidates(sentence: str) -> list[tuple[str, int, int]]:
 def span_features(
     question: str, sentence: str, spans: Sequence[tuple[str, int, int]], idf: Idf
 ) -> np.ndarray:
-    """(n, SPAN_FEATURES) float32: kind, overlap with the question, distance to the question's words."""
+    """(n, SPAN_FEATURES) float32: kind, overlap with the question, distance to the question's words, and
+    whether the span holds or neighbours the words naming what the question asks for (answer_type_stems)."""
     q_set = set(content_stems(question))
+    wanted = answer_type_stems(question)
     numeric = bool(_NUMERIC_QUESTION.search(question))
     words = [(m.start(), m.group(0).lower()) for m in _WORD.finditer(sentence)]
     tokens = [(pos, w, stem(w)) for pos, w in words]
@@ -187,6 +248,8 @@ def span_features(
         inside = [s for pos, w, s in tokens if start <= pos < end and w not in STOP_WORDS]
         in_q = sum(1 for s in inside if s in q_set) / max(len(inside), 1)
         distance = min((abs(a - start) for a in anchors if not start <= a < end), default=len(sentence))
+        before = [s for pos, _, s in tokens if pos < start][-4:]
+        after = [s for pos, _, s in tokens if pos >= end][:3]
         rows.append(
             [
                 *(float(kind == k) for k in SPAN_KINDS),
@@ -198,6 +261,8 @@ def span_features(
                 start / max(len(sentence), 1),
                 max((idf(s) for s in inside), default=0.0) / 10,
                 float(any(s in q_set for s in inside)) * float(kind != "phrase"),
+                float(any(s in wanted for s in inside)),
+                float(any(s in wanted for s in before + after)),
             ]
         )
     return np.asarray(rows, dtype=np.float32).reshape(-1, SPAN_FEATURES)
@@ -337,7 +402,7 @@ class Reader:
         if meta.get("format") != READER_FORMAT:
             raise ReaderFormatError(
                 f"{folder}: reader format {meta.get('format')}, this code reads format {READER_FORMAT} "
-                "(numpy weights in reader.npz, physlit.text stems); train a new one: "
+                "(answer-type features); train a new one: "
                 "python manage.py train reader"
             )
         idf = Idf(json.loads((folder / "idf.json").read_text()), float(meta["idf_default"]))

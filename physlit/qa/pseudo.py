@@ -8,8 +8,9 @@ hash of the arXiv id), so a validation split by hash is the same on every run. P
 How a question is made: pick a sentence of 8-45 words; choose an answer span in it (a number with its
 unit, an acronym or symbol-like term, a capitalised name, else a 1-3 content-word noun phrase after an
 article/preposition); remove the span and turn the rest into a question ("What ...?", "Which ...?", or the
-span replaced in place by "what"), drop 10-55% of the remaining content words, and sometimes lead with a few
-title words, as people name the topic before asking.
+span replaced in place by "what"; half the time the question word names what is asked for, "Which
+invariant", "What temperature", as people write), drop 10-55% of the remaining content words, and sometimes
+lead with a few title words, as people name the topic before asking.
 """
 
 from __future__ import annotations
@@ -59,6 +60,29 @@ def _spans(sentence: str) -> list[tuple[str, int, int]]:
     return [(k if k in ("number", "phrase") else "term", s, e) for k, s, e in span_candidates(sentence)]
 
 
+# The noun a quantity is named by just before its value: "a temperature of 77 K", "H_0 = 73".
+_QUANTITY_BEFORE = re.compile(
+    r"([A-Za-z][\w\-]+)\s*(?:of|is|was|=|at|about|around|to|as|reaches|reached|approximately|~|\s)*$"
+)
+
+
+def _wh_phrase(kind: str, answer: str, before: str, rng: random.Random) -> str:
+    """The question word(s) for an answer. Half the time they name what is asked for, as people write:
+    the last word of a multi-word answer ("the Casson invariant" -> "Which invariant") or, for a number,
+    the quantity named before it ("a temperature of 77 K" -> "What temperature")."""
+    if rng.random() < 0.5:
+        if kind == "number":
+            m = _QUANTITY_BEFORE.search(before)
+            if m and m.group(1).lower() not in STOP_WORDS and not m.group(1)[0].isdigit():
+                return f"What {m.group(1)}"
+        else:
+            words = answer.split()
+            last = words[-1].strip(".,;:()") if len(words) >= 2 else ""
+            if last.isalpha() and last.islower() and last not in STOP_WORDS:
+                return f"{rng.choice(('Which', 'What'))} {last}"
+    return rng.choice(_WH[kind])
+
+
 def question_make(
     sentence: str, title: str, rng: random.Random, topic: str = ""
 ) -> tuple[str, tuple[int, int]] | None:
@@ -73,16 +97,17 @@ def question_make(
     before, after = sentence[:start].strip(), sentence[end:].strip().rstrip(".")
     if before[:1].isupper() and not before[1:2].isupper():  # "Thus, we ..." -> "... thus, we ..."
         before = before[0].lower() + before[1:]
-    wh = rng.choice(_WH[kind])
-    if rng.random() < 0.5:
-        body = f"{before} {wh.lower()} {after}"
+    wh = _wh_phrase(kind, sentence[start:end], before, rng)
+    if rng.random() < 0.5:  # in place: "... at a temperature of what?", not "... of what temperature?"
+        body = f"{before} {'what' if kind == 'number' else wh.lower()} {after}"
     else:
         body = f"{wh} {before} {after}"
     # People reword: a varying share of the sentence's own words is dropped (20-70%), so that the reader
     # does not learn that a question repeats its sentence nearly whole.
     drop = rng.uniform(0.2, 0.7)
     tokens = body.split()
-    kept = [t for t in tokens if t.lower() in STOP_WORDS or t.lower() == wh.lower() or rng.random() > drop]
+    asked = set(wh.lower().split())
+    kept = [t for t in tokens if t.lower() in STOP_WORDS or t.lower() in asked or rng.random() > drop]
     question = " ".join(kept)
     source = topic if topic and rng.random() < 0.7 else title
     if source and rng.random() < 0.8:

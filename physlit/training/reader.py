@@ -139,7 +139,13 @@ def _off_topic_groups(validation: Sequence[Group]) -> list[Group]:
 
 def _design(reader, groups: Sequence[Group], encode):
     """Feature matrices for the sentence scorer and the span scorer, with labels and group ids."""
-    from physlit.ml.reader import sentence_features, span_candidates, span_features
+    from physlit.ml.reader import (
+        SENTENCE_FEATURES,
+        SPAN_FEATURES,
+        sentence_features,
+        span_candidates,
+        span_features,
+    )
 
     ys: list[int] = []
     xs, gs, span_x, span_y, span_g = [], [], [], [], []
@@ -158,10 +164,10 @@ def _design(reader, groups: Sequence[Group], encode):
                 span_y.extend(labels)
                 span_g.extend([gi] * len(spans))
     return (
-        np.concatenate(xs) if xs else np.zeros((0, 15), np.float32),
+        np.concatenate(xs) if xs else np.zeros((0, SENTENCE_FEATURES), np.float32),
         np.asarray(ys, np.float32),
         np.asarray(gs),
-        np.concatenate(span_x) if span_x else np.zeros((0, 12), np.float32),
+        np.concatenate(span_x) if span_x else np.zeros((0, SPAN_FEATURES), np.float32),
         np.asarray(span_y, np.float32),
         np.asarray(span_g),
     )

@@ -87,7 +87,16 @@ def test_the_reader_takes_its_short_answers_from_the_span_model(trained, tiny_be
     import torch
 
     from physlit.ml.encoder import get_encoder
-    from physlit.ml.reader import Candidate, Idf, Mlp, Reader, ReaderConfig, mlp_module
+    from physlit.ml.reader import (
+        SENTENCE_FEATURES,
+        SPAN_FEATURES,
+        Candidate,
+        Idf,
+        Mlp,
+        Reader,
+        ReaderConfig,
+        mlp_module,
+    )
 
     served, _, folder = trained
     encode = get_encoder(tiny_bert, backend="onnx", cache_dir=folder.parent / "onnx").encode
@@ -95,8 +104,8 @@ def test_the_reader_takes_its_short_answers_from_the_span_model(trained, tiny_be
     reader = Reader(
         ReaderConfig(),
         Idf.fit([SENTENCE, OTHER]),
-        sentence=Mlp.from_module(mlp_module(15, 32)),
-        span=Mlp.from_module(mlp_module(12, 16)),
+        sentence=Mlp.from_module(mlp_module(SENTENCE_FEATURES, 32)),
+        span=Mlp.from_module(mlp_module(SPAN_FEATURES, 16)),
     )
 
     candidates = [Candidate(SENTENCE, "Lensed quasars", 1, 3), Candidate(OTHER, "Lensed quasars", 2, 3)]
@@ -115,13 +124,13 @@ def test_the_reader_takes_its_short_answers_from_the_span_model(trained, tiny_be
 def test_the_readers_span_threshold_is_saved_and_loaded(tmp_path):
     import json
 
-    from physlit.ml.reader import Idf, Mlp, Reader, ReaderConfig, mlp_module
+    from physlit.ml.reader import SENTENCE_FEATURES, SPAN_FEATURES, Idf, Mlp, Reader, ReaderConfig, mlp_module
 
     reader = Reader(
         ReaderConfig(),
         Idf.fit([SENTENCE, OTHER]),
-        sentence=Mlp.from_module(mlp_module(15, 32)),
-        span=Mlp.from_module(mlp_module(12, 16)),
+        sentence=Mlp.from_module(mlp_module(SENTENCE_FEATURES, 32)),
+        span=Mlp.from_module(mlp_module(SPAN_FEATURES, 16)),
     )
     reader.save(tmp_path, {})
     assert Reader.load(tmp_path).span_threshold is None  # no span model, no span threshold

@@ -48,6 +48,48 @@ def test_pseudo_questions_hide_an_answer_span_of_the_source_sentence():
     assert is_validation("1901.00001") == is_validation("1901.00001")
 
 
+def test_the_question_word_names_what_is_asked_for_as_people_write():
+    import random
+
+    sentence = "The partition function of the matrix model is related to the Casson invariant of a manifold."
+    made = [question_make(sentence, "A matrix model", random.Random(seed)) for seed in range(60)]
+    lifted = [
+        (q, sentence[s:e])
+        for q, (s, e) in filter(None, made)
+        if "which invariant" in q.lower() or "what invariant" in q.lower()
+    ]
+    assert lifted, "some questions ask 'which invariant' for the answer 'Casson invariant'"
+    leading = [answer for q, answer in lifted if q.lower().startswith(("which invariant", "what invariant"))]
+    assert all(answer == "Casson invariant" for answer in leading)
+    numbers = "The opals were irradiated at a temperature of 77 K by ruby laser pulses."
+    asked = [question_make(numbers, "Opals", random.Random(seed)) for seed in range(60)]
+    assert any("What temperature" in q for q, _ in filter(None, asked))
+
+
+def test_answer_types_a_question_asks_for_and_the_spans_that_fit_them():
+    from physlit.ml.reader import Idf, answer_type_stems, span_candidates, span_features
+
+    assert answer_type_stems("Into which two types are bright solitons classified?") == {"type"}
+    assert answer_type_stems("What kind of equations do the equilibria satisfy?") == {"equat"}
+    assert answer_type_stems("At what temperature were the opals irradiated?") == {"temperatur"}
+    assert answer_type_stems("How far does the gas extend?") == set()
+    sentence = "Dirac-type operators are built from Killing-Yano tensors of the metric."
+    spans = span_candidates(sentence)
+    texts = [sentence[s:e] for _, s, e in spans]
+    assert "Killing-Yano" in texts and "Killing-Yano tensors" in texts, "a term and the noun completing it"
+    x = span_features("Which geometric tensors build the operators?", sentence, spans, Idf({}, 1.0))
+    holds = {sentence[s:e]: bool(row[12]) for (_, s, e), row in zip(spans, x)}
+    near = {sentence[s:e]: bool(row[13]) for (_, s, e), row in zip(spans, x)}
+    assert holds["Killing-Yano tensors"] and not holds["Killing-Yano"] and near["Killing-Yano"]
+    assert not holds["metric"]
+    for text, value in [
+        ("We detect the cross-correlation at a 21$\\sigma$ significance.", "21$\\sigma$"),
+        ("We see a $17σ$ level detection.", "$17σ$"),
+        ("The enthalpy is 4.79 $\\pm$ 0.45 J here.", "4.79 $\\pm$ 0.45 J"),
+    ]:
+        assert value in [text[s:e] for _, s, e in span_candidates(text)], "a value keeps its σ or ± part"
+
+
 def test_follow_up_detection():
     assert looks_like_follow_up("and from gravitational waves?")
     assert looks_like_follow_up("What about its mass?")
@@ -189,14 +231,16 @@ def test_a_reader_of_an_older_format_is_refused_and_answers_fall_back_to_word_ov
 ):
     import shutil
 
-    from physlit.ml.reader import Reader, ReaderFormatError
+    from physlit.ml.reader import READER_FORMAT, Reader, ReaderFormatError
     from physlit.registry.current import slots_reset
 
-    old = tmp_path / "reader-v3"
+    old = tmp_path / "reader-old"
     shutil.copytree(qa_reader, old)
     meta = json.loads((old / "reader.json").read_text())
-    (old / "reader.json").write_text(json.dumps({**meta, "format": 3}))
-    with pytest.raises(ReaderFormatError, match="reader format 3, this code reads format 4"):
+    (old / "reader.json").write_text(json.dumps({**meta, "format": READER_FORMAT - 1}))
+    with pytest.raises(
+        ReaderFormatError, match=f"reader format {READER_FORMAT - 1}, this code reads format {READER_FORMAT}"
+    ):
         Reader.load(old)
     settings.PHYSLIT_READER = str(old)
     slots_reset()
