@@ -29,15 +29,15 @@ import numpy as np
 from physlit.text import STOP_WORDS, content_stems, stem
 
 # 4: weights in reader.npz (numpy inference) instead of reader.pt, and physlit.text's stems and stop words in
-# the features. 5: answer-type features (a span, and a sentence holding such a span) and terms extended by
-# the nouns after them. A folder of
+# the features. 5: answer-type features (a span, and a sentence holding such a span), the span scorer's
+# confidence in a sentence's best span, and terms extended by the nouns after them. A folder of
 # another format is refused (ReaderFormatError): its features were computed differently.
 READER_FORMAT = 5
 Encode = Callable[[Sequence[str]], np.ndarray]  # texts (n,) -> (n, dim) float32 unit rows
 
 # physlit.text's word pattern, here with character offsets (span features measure distances in the sentence)
 _WORD = re.compile(r"[^\W_][\w\-]*", re.U)
-SENTENCE_FEATURES = 16
+SENTENCE_FEATURES = 17
 SPAN_FEATURES = 14
 
 _NUMBER = re.compile(
@@ -120,16 +120,25 @@ def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
 
 
 def sentence_features(
-    question: str, q_vec: np.ndarray, candidates: Sequence[Candidate], s_vecs: np.ndarray, idf: Idf
+    question: str,
+    q_vec: np.ndarray,
+    candidates: Sequence[Candidate],
+    s_vecs: np.ndarray,
+    idf: Idf,
+    span_scores: Sequence[float] | None = None,
 ) -> np.ndarray:
-    """(n, SENTENCE_FEATURES) float32 for the candidates; q_vec (dim,), s_vecs (n, dim) unit rows."""
+    """(n, SENTENCE_FEATURES) float32 for the candidates; q_vec (dim,), s_vecs (n, dim) unit rows;
+    `span_scores` (n,): the span scorer's score of each sentence's best span (Reader.span_best), which says
+    whether the sentence holds something that answers rather than only the question's topic (0 when none)."""
+    if span_scores is None:
+        span_scores = [0.0] * len(candidates)
     q = content_stems(question)
     q_set, q_bi = set(q), _bigrams(q)
     q_idf = sum(idf(s) for s in q_set) or 1.0
     numeric = bool(_NUMERIC_QUESTION.search(question))
     cos = s_vecs @ q_vec if len(candidates) else np.zeros(0, np.float32)
     rows = []
-    for c, cosine in zip(candidates, cos):
+    for c, cosine, span_score in zip(candidates, cos, span_scores):
         s = content_stems(c.text)
         s_set = set(s)
         t_set = set(content_stems(c.title))
@@ -152,6 +161,7 @@ def sentence_features(
                 float(cosine) * _weighted_recall(q, s_set, idf),
                 float(numeric and bool(_NUMBER.search(c.text))),
                 _typed_answer(question, c.text, idf),
+                math.tanh(span_score / 4),
             ]
         )
     return np.asarray(rows, dtype=np.float32).reshape(-1, SENTENCE_FEATURES)
@@ -354,27 +364,34 @@ class Reader:
         if not candidates:
             return []
         vecs = encode([question, *[c.text for c in candidates]])
-        x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf)
+        best = [self.span_best(question, c.text) for c in candidates]
+        x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf, [b[1] for b in best])
         probs = 1 / (1 + np.exp(-self._scores("sentence", x)))
         picks = []
         if self.span_model is not None:
             picks = self.span_model.spans(question, [c.text for c in candidates])
         readings = []
-        for i, (p, c) in enumerate(zip(probs, candidates)):
+        for i, p in enumerate(probs):
             pick = picks[i] if picks else None
             if pick is None:
-                readings.append(Reading(float(p), self.span(question, c.text)))
+                readings.append(Reading(float(p), best[i][0]))
             else:
                 readings.append(Reading(float(p), (pick.start, pick.end), pick.score))
         return readings
 
-    def span(self, question: str, sentence: str) -> tuple[int, int] | None:
+    def span_best(self, question: str, sentence: str) -> tuple[tuple[int, int] | None, float]:
+        """The span MLP's best short answer in `sentence` and its score (0.0 and None when there is no
+        candidate span)."""
         spans = span_candidates(sentence)
         if not spans:
-            return None
+            return None, 0.0
         scores = self._scores("span", span_features(question, sentence, spans, self.idf))
-        _, start, end = spans[int(np.argmax(scores))]
-        return start, end
+        best = int(np.argmax(scores))
+        _, start, end = spans[best]
+        return (start, end), float(scores[best])
+
+    def span(self, question: str, sentence: str) -> tuple[int, int] | None:
+        return self.span_best(question, sentence)[0]
 
     def save(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write reader.npz, reader.json and idf.json into `folder` (a new artifact folder)."""
@@ -473,15 +490,21 @@ def reader_fit(
     reader: Reader,
     sentences: tuple[np.ndarray, np.ndarray, np.ndarray],
     spans: tuple[np.ndarray, np.ndarray, np.ndarray],
+    pairs: Sequence[tuple[str, str]],
 ) -> None:
     """Fit both scorers in torch on (x, y, groups) design matrices (fit_mlp), then keep their weights as
-    numpy scorers. A span scorer without data stays at its initial weights."""
-    sentence = mlp_module(SENTENCE_FEATURES, reader.config.hidden)
-    fit_mlp(sentence, *sentences[:2], groups=sentences[2])
+    numpy scorers: the span scorer first, because the sentence scorer reads its confidence, the last column
+    of the sentence design, which `pairs` ((question, sentence) per row of it) fills in. A span scorer
+    without data stays at its initial weights."""
     span = mlp_module(SPAN_FEATURES, reader.config.span_hidden)
     if len(spans[1]):
         fit_mlp(span, *spans[:2], groups=spans[2])
-    reader.sentence_scorer, reader.span_scorer = Mlp.from_module(sentence), Mlp.from_module(span)
+    reader.span_scorer = Mlp.from_module(span)
+    x = sentences[0].copy()
+    x[:, -1] = [math.tanh(reader.span_best(q, s)[1] / 4) for q, s in pairs]
+    sentence = mlp_module(SENTENCE_FEATURES, reader.config.hidden)
+    fit_mlp(sentence, x, sentences[1], groups=sentences[2])
+    reader.sentence_scorer = Mlp.from_module(sentence)
 
 
 @functools.lru_cache(maxsize=4)

@@ -138,7 +138,8 @@ def _off_topic_groups(validation: Sequence[Group]) -> list[Group]:
 
 
 def _design(reader, groups: Sequence[Group], encode):
-    """Feature matrices for the sentence scorer and the span scorer, with labels and group ids."""
+    """Feature matrices for the sentence scorer and the span scorer, with labels and group ids, and the
+    (question, sentence) of each sentence row (reader_fit fills in the span scorer's confidence from them)."""
     from physlit.ml.reader import (
         SENTENCE_FEATURES,
         SPAN_FEATURES,
@@ -149,11 +150,13 @@ def _design(reader, groups: Sequence[Group], encode):
 
     ys: list[int] = []
     xs, gs, span_x, span_y, span_g = [], [], [], [], []
+    pairs: list[tuple[str, str]] = []
     for gi, group in enumerate(groups):
         cands = _reader_candidates(group)
         vecs = encode([group.question, *[c.text for c in cands]])
         xs.append(sentence_features(group.question, vecs[0], cands, vecs[1:], reader.idf))
         ys.extend(c.label for c in group.candidates)
+        pairs.extend((group.question, c.text) for c in cands)
         gs.extend([gi] * len(cands))
         gold = group.candidates[0]
         if group.answerable and gold.answer:
@@ -170,6 +173,7 @@ def _design(reader, groups: Sequence[Group], encode):
         np.concatenate(span_x) if span_x else np.zeros((0, SPAN_FEATURES), np.float32),
         np.asarray(span_y, np.float32),
         np.asarray(span_g),
+        pairs,
     )
 
 
@@ -289,9 +293,9 @@ def reader_train(
         if progress.out_of_time:
             break
     train_groups = groups[:used]
-    x, y, g, sx, sy, sg = _design(reader, train_groups, encoder)
+    x, y, g, sx, sy, sg, pairs = _design(reader, train_groups, encoder)
     log(f"fitting on {len(train_groups)} groups: {len(y)} sentence pairs, {len(sy)} span candidates")
-    reader_fit(reader, (x, y, g), (sx, sy, sg))
+    reader_fit(reader, (x, y, g), (sx, sy, sg), pairs)
     metrics = validation_evaluate(reader, validation, encoder)
     span_folder = None
     if share > 0:

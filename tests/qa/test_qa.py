@@ -282,3 +282,52 @@ def test_evaluate_reports_answer_metrics_beside_the_baseline(qa_reader, tmp_path
     right = float(f1 >= 0.5)
     assert f"| physlit | {em:.3f} | {f1:.3f} | {right:.3f} | 1.000 | 1.000 | 0.000 | 1.000 | 1.000 |" in text
     assert "baseline: best MiniLM sentence of top hybrid paper" in text
+
+
+def test_the_sentence_scorer_reads_the_span_scorers_confidence_in_each_sentence():
+    import numpy as np
+    import torch
+
+    from physlit.ml.reader import (
+        SENTENCE_FEATURES,
+        SPAN_FEATURES,
+        Candidate,
+        Idf,
+        Reader,
+        ReaderConfig,
+        reader_fit,
+        sentence_features,
+    )
+
+    torch.manual_seed(0)
+    reader = Reader(ReaderConfig(), Idf({}, 5.0))
+    rng = np.random.default_rng(0)
+    span_x = rng.normal(0, 1, (40, SPAN_FEATURES)).astype(np.float32)
+    span_y = np.tile(np.eye(4, dtype=np.float32)[0], 10)
+    questions = ["Which invariant is related to the partition function?"] * 6
+    texts = [
+        "It is related to the Casson invariant of the manifold.",
+        "We study the matrix models of Kontsevich.",
+    ] * 3
+    sentence_x = rng.normal(0, 1, (6, SENTENCE_FEATURES)).astype(np.float32)
+    reader_fit(
+        reader,
+        (sentence_x, np.asarray([1, 0] * 3, np.float32), np.repeat(np.arange(3), 2)),
+        (span_x, span_y, np.repeat(np.arange(10), 4)),
+        list(zip(questions, texts)),
+    )
+    assert reader.sentence_scorer is not None and reader.span_scorer is not None
+    # Serving computes the confidence column the way training filled it in: the best span's score.
+    candidates = [Candidate(t, "Matrix models", i, 2) for i, t in enumerate(texts[:2])]
+    vecs = np.eye(3, 8, dtype=np.float32)
+    best = [reader.span_best(questions[0], c.text) for c in candidates]
+    assert best[0][0] is not None and best[1][0] is not None
+    x = sentence_features(questions[0], vecs[0], candidates, vecs[1:], reader.idf, [b[1] for b in best])
+    assert x.shape == (2, SENTENCE_FEATURES)
+    np.testing.assert_allclose(x[:, -1], np.tanh(np.asarray([b[1] for b in best]) / 4), atol=1e-6)
+    readings = reader.read(questions[0], candidates, lambda texts: vecs[: len(texts)])
+    expected = 1 / (1 + np.exp(-reader._scores("sentence", x)))
+    np.testing.assert_allclose([r.probability for r in readings], expected, atol=1e-6)
+    assert [r.span for r in readings] == [b[0] for b in best]
+    without = sentence_features(questions[0], vecs[0], candidates, vecs[1:], reader.idf)
+    assert without[:, -1].tolist() == [0, 0], "no span scores: the column is 0"
