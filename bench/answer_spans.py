@@ -9,10 +9,11 @@ gold answer and its aliases, physlit.text.scoring), in one run:
 version in the registry and each --reader folder, each twice where it has an answer-span model — picking the
 short answer with the transformer span model (as it serves) and with the span MLP — in two settings: in the
 sentence the reader scores best (what the chat does once the paper is found), and in the abstract sentence
-that holds the gold answer (span picking alone); --picks prints each question's gold answer, the short answer
-picked in the gold sentence and, for the transformer, its span score (best span less "no answer"). The
-questions: the dev and reworded dev files
-(../shared/eval), those whose gold paper is in the database.
+that holds the gold answer (span picking alone); "gold sentence scored best" is the share of questions whose
+best-scored sentence holds the gold answer (sentence picking alone); --picks prints each question's gold
+answer, the short answer picked in the gold sentence and, for the transformer, its span score (best span less
+"no answer"). The questions: the dev and reworded dev files (../shared/eval), those whose gold paper is in
+the database.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def score(reader, items, encode, picks: list | None = None) -> dict:
     from physlit.text import normalize, sentences
     from physlit.text.scoring import exact_match, token_f1
 
-    best_em, best_f1, gold_em, gold_f1 = [], [], [], []
+    best_em, best_f1, gold_em, gold_f1, gold_first = [], [], [], [], []
     started = time.perf_counter()
     for q, paper in items:
         golds = [q["answer"], *q.get("answer_aliases", [])]
@@ -63,6 +64,7 @@ def score(reader, items, encode, picks: list | None = None) -> dict:
         lowered = [normalize(t).lower() for t in texts]
         holding = [i for i, t in enumerate(lowered) if any(g and normalize(g).lower() in t for g in golds)]
         if holding:
+            gold_first.append(best in holding)
             i = holding[0]
             span = readings[i].span
             short = texts[i][span[0] : span[1]] if span else ""
@@ -81,6 +83,7 @@ def score(reader, items, encode, picks: list | None = None) -> dict:
         "gold_em": mean(gold_em),
         "gold_f1": mean(gold_f1),
         "gold_n": len(gold_f1),
+        "gold_first": mean(gold_first),
         "seconds": (time.perf_counter() - started) / n,
     }
 
@@ -116,6 +119,7 @@ def main() -> None:
             "short answer picked by",
             "EM, best sentence",
             "F1, best sentence",
+            "gold sentence scored best",
             "EM, gold sentence",
             "F1, gold sentence",
             "ms per question",
@@ -144,6 +148,7 @@ def main() -> None:
                 name,
                 f"{m['best_em']:.3f}",
                 f"{m['best_f1']:.3f}",
+                f"{m['gold_first']:.2f}",
                 f"{m['gold_em']:.3f}",
                 f"{m['gold_f1']:.3f} (of {m['gold_n']})",
                 f"{1000 * m['seconds']:.0f}",
