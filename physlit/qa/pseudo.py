@@ -94,6 +94,9 @@ def question_make(
         return None
     typed = [s for s in spans if s[0] != "phrase"]
     kind, start, end = rng.choice(typed if typed and rng.random() < 0.7 else spans)
+    # A term is answered with the nouns that complete it ("Killing-Yano tensors", not "Killing-Yano"), as
+    # people answer; its shorter form stays a candidate the reader learns to pass over.
+    end = max(e for k, s, e in spans if s == start and k == kind)
     before, after = sentence[:start].strip(), sentence[end:].strip().rstrip(".")
     if before[:1].isupper() and not before[1:2].isupper():  # "Thus, we ..." -> "... thus, we ..."
         before = before[0].lower() + before[1:]
