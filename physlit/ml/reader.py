@@ -68,6 +68,14 @@ class ReaderFormatError(ValueError):
     """A reader folder written by an older (or newer) format than this code reads."""
 
 
+def reader_format_readable(folder: str | Path) -> bool:
+    """Whether this code can read the reader saved in `folder` (its reader.json names READER_FORMAT)."""
+    try:
+        return json.loads((Path(folder) / "reader.json").read_text()).get("format") == READER_FORMAT
+    except (OSError, ValueError):
+        return False
+
+
 class Idf:
     """Inverse document frequencies of stems over a set of documents (abstracts); unknown stems get the
     largest value (they are rare)."""

@@ -36,6 +36,21 @@ from physlit.training.result import TrainResult
 from physlit.training.summarizer import summarizer_train
 from physlit.training.tagger import tagger_train
 
+
+def trained_already(kind: str) -> bool:
+    """Whether `train <kind> --if-none` has nothing to do: a version of this kind exists, and, for the reader,
+    the current one is of the format this code reads. A reader of an older format is not served (the chat
+    falls back to word overlap), so an upgraded install's `make run` trains a new one."""
+    if not ModelVersion.objects.filter(kind=kind).exclude(status="failed").exists():
+        return False
+    if kind == "reader":
+        from physlit.ml.reader import reader_format_readable
+
+        current = version_current("reader")
+        return current is None or reader_format_readable(current.path)
+    return True
+
+
 TRAINERS: dict[str, Callable[..., TrainResult]] = {
     "encoder": encoder_train,
     "summarizer": summarizer_train,

@@ -331,3 +331,32 @@ def test_the_sentence_scorer_reads_the_span_scorers_confidence_in_each_sentence(
     assert [r.span for r in readings] == [b[0] for b in best]
     without = sentence_features(questions[0], vecs[0], candidates, vecs[1:], reader.idf)
     assert without[:, -1].tolist() == [0, 0], "no span scores: the column is 0"
+
+
+def test_make_runs_train_if_none_trains_again_a_reader_this_code_cannot_read(qa_reader, settings, tmp_path):
+    import shutil
+
+    from django.core.management import call_command
+
+    from physlit.ml.reader import READER_FORMAT
+    from physlit.registry.services import version_current
+    from physlit.training.services import trained_already
+    from tests.support.qa_corpus import QA_CORPUS
+
+    # The fixture's reader may have been registered in an earlier test's (rolled back) transaction: register
+    # it here as the current reader either way.
+    ModelVersion.objects.filter(kind="reader").delete()
+    assert not trained_already("reader")
+    current = ModelVersion.objects.create(kind="reader", path=qa_reader, status="current", score=0.5)
+    assert trained_already("reader")
+    old = tmp_path / "reader-old"
+    shutil.copytree(qa_reader, old)
+    meta = json.loads((old / "reader.json").read_text())
+    (old / "reader.json").write_text(json.dumps({**meta, "format": READER_FORMAT - 1}))
+    current.path = str(old)
+    current.save(update_fields=["path"])
+    assert not trained_already("reader"), "an upgraded install's reader is of an older format"
+    settings.PHYSLIT_READER_TRAIN_PAPERS = len(QA_CORPUS)
+    call_command("train", "reader", "--if-none", "--max-minutes", "2")
+    assert version_current("reader").pk != current.pk and trained_already("reader")
+    assert trained_already("summarizer") is False, "no summarizer was trained here"

@@ -2,9 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from physlit.registry.models import ModelVersion
 from physlit.registry.services import RegistryError
-from physlit.training.services import TRAINERS, model_train
+from physlit.training.services import TRAINERS, model_train, trained_already
 
 
 class Command(BaseCommand):
@@ -13,13 +12,17 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=sorted(TRAINERS))
         parser.add_argument("--max-minutes", type=float, default=30.0, help="training budget (default 30)")
-        parser.add_argument("--if-none", action="store_true", help="skip when this kind was trained already")
+        parser.add_argument(
+            "--if-none",
+            action="store_true",
+            help="skip when this kind was trained already (a reader of an older format is trained again)",
+        )
 
     def handle(self, *args, **options):
         if options["max_minutes"] <= 0:
             raise CommandError("--max-minutes must be positive")
         kind = options["kind"]
-        if options["if_none"] and ModelVersion.objects.filter(kind=kind).exclude(status="failed").exists():
+        if options["if_none"] and trained_already(kind):
             self.stdout.write(f"a {kind} was trained already (models list); nothing to do")
             return
         try:
