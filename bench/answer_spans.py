@@ -39,20 +39,53 @@ def questions_with_papers():
     return [(r, papers[r["id"]]) for r in rows if r["id"] in papers and r.get("answer")]
 
 
+def holding(texts: list[str], golds: list[str]) -> list[int]:
+    """Indexes of the sentences that hold the gold answer or one of its aliases."""
+    from physlit.text import normalize
+
+    lowered = [normalize(t).lower() for t in texts]
+    return [i for i, t in enumerate(lowered) if any(g and normalize(g).lower() in t for g in golds)]
+
+
+def golds_and_sentences(q: dict, paper) -> tuple[list[str], list[str]]:
+    """The gold answer with its aliases, and the sentences of the gold paper's abstract."""
+    from physlit.text import sentences
+
+    abstract = " ".join(paper.abstract.split())
+    return [q["answer"], *q.get("answer_aliases", [])], sentences(abstract) or [abstract]
+
+
+def candidate_reach(items) -> dict:
+    """The best the reader's candidate spans (ml.reader.span_candidates) can do in the gold sentence: the
+    highest exact match and token F1 among them, averaged over the questions, whatever reader picks."""
+    from physlit.ml.reader import span_candidates
+    from physlit.text.scoring import exact_match, token_f1
+
+    em, f1 = [], []
+    for q, paper in items:
+        golds, texts = golds_and_sentences(q, paper)
+        found = holding(texts, golds)
+        if not found:
+            continue
+        text = texts[found[0]]
+        spans = [text[s:e] for _, s, e in span_candidates(text)]
+        em.append(max((exact_match(x, golds) for x in spans), default=0.0))
+        f1.append(max((token_f1(x, golds) for x in spans), default=0.0))
+    n = max(len(em), 1)
+    return {"em": sum(em) / n, "f1": sum(f1) / n, "n": len(em)}
+
+
 def score(reader, items, encode, picks: list | None = None) -> dict:
     """Short-answer EM / F1 in the best-scored sentence and in the gold sentence (where one holds the
     answer), and seconds per question. `picks`, when given, collects (gold answer, short answer in the gold
     sentence, its span score or None) per question."""
     from physlit.ml.reader import Candidate
-    from physlit.text import normalize, sentences
     from physlit.text.scoring import exact_match, token_f1
 
     best_em, best_f1, gold_em, gold_f1, gold_first = [], [], [], [], []
     started = time.perf_counter()
     for q, paper in items:
-        golds = [q["answer"], *q.get("answer_aliases", [])]
-        abstract = " ".join(paper.abstract.split())
-        texts = sentences(abstract) or [abstract]
+        golds, texts = golds_and_sentences(q, paper)
         title = " ".join(paper.title.split())
         candidates = [Candidate(t, title, i, len(texts)) for i, t in enumerate(texts)]
         readings = reader.read(q["question"], candidates, encode)
@@ -61,11 +94,10 @@ def score(reader, items, encode, picks: list | None = None) -> dict:
         short = texts[best][span[0] : span[1]] if span else ""
         best_em.append(exact_match(short, golds))
         best_f1.append(token_f1(short, golds))
-        lowered = [normalize(t).lower() for t in texts]
-        holding = [i for i, t in enumerate(lowered) if any(g and normalize(g).lower() in t for g in golds)]
-        if holding:
-            gold_first.append(best in holding)
-            i = holding[0]
+        found = holding(texts, golds)
+        if found:
+            gold_first.append(best in found)
+            i = found[0]
             span = readings[i].span
             short = texts[i][span[0] : span[1]] if span else ""
             gold_em.append(exact_match(short, golds))
@@ -112,7 +144,12 @@ def main() -> None:
     folders = [(v.label + (" (current)" if v.status == "current" else ""), v.path) for v in
                ModelVersion.objects.filter(kind="reader").order_by("pk")]  # fmt: skip
     folders += [(Path(f).name, f) for f in args.reader]
-    print(f"\n{len(items)} dev questions (dev + reworded) whose gold paper is in the database\n")
+    print(f"\n{len(items)} dev questions (dev + reworded) whose gold paper is in the database")
+    reach = candidate_reach(items)
+    print(
+        f"the best candidate span in the gold sentence (any reader's ceiling): EM {reach['em']:.3f}, "
+        f"F1 {reach['f1']:.3f} (of {reach['n']})\n"
+    )
     table_header(
         [
             "reader",

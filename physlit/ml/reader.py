@@ -22,7 +22,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -39,6 +39,12 @@ Encode = Callable[[Sequence[str]], np.ndarray]  # texts (n,) -> (n, dim) float32
 _WORD = re.compile(r"[^\W_][\w\-]*", re.U)
 SENTENCE_FEATURES = 17
 SPAN_FEATURES = 14
+# Sentence features read from the span MLP's pass over the sentence's candidate spans (SpanRead): filled in
+# by `reader_fit` once the span MLP is fitted, and by `Reader.read` when serving.
+SPAN_TYPED, SPAN_CONFIDENCE = 15, 16
+# Span features `SpanRead.typed` combines: the share of the span's words in the question, and whether the
+# span holds or neighbours a word naming what the question asks for.
+_IN_QUESTION, _TYPE_IN, _TYPE_NEAR = 5, 12, 13
 
 _NUMBER = re.compile(
     r"(?<![\w.])[~<>≈]?\$?[-−]?\d+(?:[.,]\d+)?(?:[eE][-−+]?\d+|\s*\\times\s*10\^\{?[-−]?\d+\}?)?"
@@ -127,26 +133,43 @@ def _bigrams(tokens: list[str]) -> set[tuple[str, str]]:
     return set(zip(tokens, tokens[1:]))
 
 
+class SpanRead(NamedTuple):
+    """What the span MLP's pass over a sentence's candidate spans (Reader.span_read) gives."""
+
+    span: tuple[int, int] | None  # the best short answer (None: no candidate span)
+    score: float  # its score (0.0 without a candidate)
+    # The sentence holds a span, not wholly the question's words, that holds or neighbours a word naming
+    # what the question asks for ("which W algebra" -> "... the $W\\!B_2$ algebra ..."): it can answer,
+    # not only repeat the question's topic.
+    typed: bool
+
+
+def _span_read_columns(read: SpanRead) -> list[float]:
+    """The SPAN_TYPED and SPAN_CONFIDENCE sentence features of a SpanRead."""
+    return [float(read.typed), math.tanh(read.score / 4)]
+
+
 def sentence_features(
     question: str,
     q_vec: np.ndarray,
     candidates: Sequence[Candidate],
     s_vecs: np.ndarray,
     idf: Idf,
-    span_scores: Sequence[float] | None = None,
+    reads: Sequence[SpanRead] | None = None,
 ) -> np.ndarray:
     """(n, SENTENCE_FEATURES) float32 for the candidates; q_vec (dim,), s_vecs (n, dim) unit rows;
-    `span_scores` (n,): the span scorer's score of each sentence's best span (Reader.span_best), which says
-    whether the sentence holds something that answers rather than only the question's topic (0 when none)."""
-    if span_scores is None:
-        span_scores = [0.0] * len(candidates)
+    `reads` (n,): the span MLP's pass over each sentence (Reader.span_read), which says whether it holds
+    something that answers rather than only the question's topic (columns SPAN_TYPED, SPAN_CONFIDENCE; 0
+    without reads, as in training before the span MLP is fitted)."""
+    if reads is None:
+        reads = [SpanRead(None, 0.0, False)] * len(candidates)
     q = content_stems(question)
     q_set, q_bi = set(q), _bigrams(q)
     q_idf = sum(idf(s) for s in q_set) or 1.0
     numeric = bool(_NUMERIC_QUESTION.search(question))
     cos = s_vecs @ q_vec if len(candidates) else np.zeros(0, np.float32)
     rows = []
-    for c, cosine, span_score in zip(candidates, cos, span_scores):
+    for c, cosine, read in zip(candidates, cos, reads):
         s = content_stems(c.text)
         s_set = set(s)
         t_set = set(content_stems(c.title))
@@ -168,22 +191,10 @@ def sentence_features(
                 math.log1p(q_idf) / 4,
                 float(cosine) * _weighted_recall(q, s_set, idf),
                 float(numeric and bool(_NUMBER.search(c.text))),
-                _typed_answer(question, c.text, idf),
-                math.tanh(span_score / 4),
+                *_span_read_columns(read),
             ]
         )
     return np.asarray(rows, dtype=np.float32).reshape(-1, SENTENCE_FEATURES)
-
-
-def _typed_answer(question: str, sentence: str, idf: Idf) -> float:
-    """1.0 when `sentence` holds a span, not wholly the question's words, that holds or neighbours a word
-    naming what the question asks for ("which W algebra" -> "... the $W\\!B_2$ algebra ..."): the sentence
-    can answer, not only repeat the question's topic."""
-    spans = span_candidates(sentence)
-    if not spans or not answer_type_stems(question):
-        return 0.0
-    x = span_features(question, sentence, spans, idf)
-    return float(np.any((x[:, 5] < 1) & ((x[:, 12] > 0) | (x[:, 13] > 0))))
 
 
 def answer_type_stems(question: str) -> set[str]:
@@ -372,8 +383,8 @@ class Reader:
         if not candidates:
             return []
         vecs = encode([question, *[c.text for c in candidates]])
-        best = [self.span_best(question, c.text) for c in candidates]
-        x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf, [b[1] for b in best])
+        reads = [self.span_read(question, c.text) for c in candidates]
+        x = sentence_features(question, vecs[0], candidates, vecs[1:], self.idf, reads)
         probs = 1 / (1 + np.exp(-self._scores("sentence", x)))
         picks = []
         if self.span_model is not None:
@@ -382,24 +393,22 @@ class Reader:
         for i, p in enumerate(probs):
             pick = picks[i] if picks else None
             if pick is None:
-                readings.append(Reading(float(p), best[i][0]))
+                readings.append(Reading(float(p), reads[i].span))
             else:
                 readings.append(Reading(float(p), (pick.start, pick.end), pick.score))
         return readings
 
-    def span_best(self, question: str, sentence: str) -> tuple[tuple[int, int] | None, float]:
-        """The span MLP's best short answer in `sentence` and its score (0.0 and None when there is no
-        candidate span)."""
+    def span_read(self, question: str, sentence: str) -> SpanRead:
+        """One pass of the span MLP over the candidate spans of `sentence`."""
         spans = span_candidates(sentence)
         if not spans:
-            return None, 0.0
-        scores = self._scores("span", span_features(question, sentence, spans, self.idf))
+            return SpanRead(None, 0.0, False)
+        x = span_features(question, sentence, spans, self.idf)
+        scores = self._scores("span", x)
         best = int(np.argmax(scores))
         _, start, end = spans[best]
-        return (start, end), float(scores[best])
-
-    def span(self, question: str, sentence: str) -> tuple[int, int] | None:
-        return self.span_best(question, sentence)[0]
+        typed = (x[:, _IN_QUESTION] < 1) & ((x[:, _TYPE_IN] > 0) | (x[:, _TYPE_NEAR] > 0))
+        return SpanRead((start, end), float(scores[best]), bool(typed.any()))
 
     def save(self, folder: Path, meta: dict[str, Any]) -> None:
         """Write reader.npz, reader.json and idf.json into `folder` (a new artifact folder)."""
@@ -501,15 +510,16 @@ def reader_fit(
     pairs: Sequence[tuple[str, str]],
 ) -> None:
     """Fit both scorers in torch on (x, y, groups) design matrices (fit_mlp), then keep their weights as
-    numpy scorers: the span scorer first, because the sentence scorer reads its confidence, the last column
-    of the sentence design, which `pairs` ((question, sentence) per row of it) fills in. A span scorer
-    without data stays at its initial weights."""
+    numpy scorers: the span scorer first, because the sentence scorer reads its pass over each sentence
+    (columns SPAN_TYPED and SPAN_CONFIDENCE of the sentence design), which `pairs` ((question, sentence) per
+    row of it) fill in. A span scorer without data stays at its initial weights."""
     span = mlp_module(SPAN_FEATURES, reader.config.span_hidden)
     if len(spans[1]):
         fit_mlp(span, *spans[:2], groups=spans[2])
     reader.span_scorer = Mlp.from_module(span)
     x = sentences[0].copy()
-    x[:, -1] = [math.tanh(reader.span_best(q, s)[1] / 4) for q, s in pairs]
+    columns = [_span_read_columns(reader.span_read(q, s)) for q, s in pairs]
+    x[:, [SPAN_TYPED, SPAN_CONFIDENCE]] = np.asarray(columns, np.float32).reshape(-1, 2)
     sentence = mlp_module(SENTENCE_FEATURES, reader.config.hidden)
     fit_mlp(sentence, x, sentences[1], groups=sentences[2])
     reader.sentence_scorer = Mlp.from_module(sentence)

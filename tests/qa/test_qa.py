@@ -290,7 +290,9 @@ def test_the_sentence_scorer_reads_the_span_scorers_confidence_in_each_sentence(
 
     from physlit.ml.reader import (
         SENTENCE_FEATURES,
+        SPAN_CONFIDENCE,
         SPAN_FEATURES,
+        SPAN_TYPED,
         Candidate,
         Idf,
         Reader,
@@ -320,17 +322,19 @@ def test_the_sentence_scorer_reads_the_span_scorers_confidence_in_each_sentence(
     # Serving computes the confidence column the way training filled it in: the best span's score.
     candidates = [Candidate(t, "Matrix models", i, 2) for i, t in enumerate(texts[:2])]
     vecs = np.eye(3, 8, dtype=np.float32)
-    best = [reader.span_best(questions[0], c.text) for c in candidates]
-    assert best[0][0] is not None and best[1][0] is not None
-    x = sentence_features(questions[0], vecs[0], candidates, vecs[1:], reader.idf, [b[1] for b in best])
+    best = [reader.span_read(questions[0], c.text) for c in candidates]
+    assert best[0].span is not None and best[1].span is not None
+    x = sentence_features(questions[0], vecs[0], candidates, vecs[1:], reader.idf, best)
     assert x.shape == (2, SENTENCE_FEATURES)
-    np.testing.assert_allclose(x[:, -1], np.tanh(np.asarray([b[1] for b in best]) / 4), atol=1e-6)
+    confidence = np.tanh(np.asarray([b.score for b in best]) / 4)
+    np.testing.assert_allclose(x[:, SPAN_CONFIDENCE], confidence, atol=1e-6)
+    assert x[:, SPAN_TYPED].tolist() == [1, 0], "'the Casson invariant' answers 'which invariant'"
     readings = reader.read(questions[0], candidates, lambda texts: vecs[: len(texts)])
     expected = 1 / (1 + np.exp(-reader._scores("sentence", x)))
     np.testing.assert_allclose([r.probability for r in readings], expected, atol=1e-6)
-    assert [r.span for r in readings] == [b[0] for b in best]
+    assert [r.span for r in readings] == [b.span for b in best]
     without = sentence_features(questions[0], vecs[0], candidates, vecs[1:], reader.idf)
-    assert without[:, -1].tolist() == [0, 0], "no span scores: the column is 0"
+    assert without[:, SPAN_CONFIDENCE].tolist() == [0, 0], "no span scores: the column is 0"
 
 
 def test_make_runs_train_if_none_trains_again_a_reader_this_code_cannot_read(qa_reader, settings, tmp_path):
